@@ -1,0 +1,3 @@
+"""storygen: composite narratives from coded interview excerpts."""
+
+__version__ = "0.1.0"

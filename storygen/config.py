@@ -1,0 +1,145 @@
+"""storygen.toml: typed settings with defaults, validated with clear messages.
+
+Every key is optional; a project with an empty storygen.toml builds with the
+defaults below. Unknown keys are errors (a typo must not silently do nothing).
+"""
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+
+from .errors import ProjectError
+
+CONFIG_NAME = "storygen.toml"
+
+
+@dataclass
+class SiteConfig:
+    title: str = "Stories"
+    description: str = "Composite stories from our interviews."
+    base_url: str = "https://example.org/"
+    language: str = "en-GB"
+    author: str = ""               # the organisation publishing, shown in feeds
+    method_statement: str = ""     # optional extra paragraph for the about/method page
+
+
+@dataclass
+class RulesConfig:
+    """Integrity thresholds (../shared/knowledge/composites.md C3–C13)."""
+
+    min_sources: int = 3           # C4
+    max_source_share: float = 0.40  # C5
+    max_bridge_share: float = 0.20  # C3
+    min_theme_sources: int = 2     # C11
+    no_reuse: bool = True          # C10
+    homogeneous_role: bool = True  # C6
+    words_per_minute: int = 150    # for estimated spoken duration
+
+
+@dataclass
+class VideoConfig:
+    formats: list[str] = field(default_factory=lambda: ["16:9"])
+    quality: str = "final"         # final | draft
+    fps: int = 30
+    words_per_minute: int = 160    # reading speed for slides without narration
+    min_slide_seconds: float = 3.0
+    max_slide_seconds: float = 12.0
+    loudness: float = -16.0        # LUFS integrated; -23 for broadcast
+    music: str = ""                # a music bed under assets/, optional
+    voice: str = "none"            # none | recorded | espeak | piper
+    voice_model: str = ""          # piper voice model path, when voice = "piper"
+    voiced_by: str = ""            # shown on the end card, e.g. "an actor" / "a synthetic voice"
+    burn_captions: bool = False
+
+
+@dataclass
+class BuildConfig:
+    output: str = "build"
+
+
+@dataclass
+class PrivacyConfig:
+    enabled: bool = True
+
+
+@dataclass
+class Config:
+    site: SiteConfig = field(default_factory=SiteConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    video: VideoConfig = field(default_factory=VideoConfig)
+    build: BuildConfig = field(default_factory=BuildConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+
+
+def load_config(project_root: Path) -> Config:
+    path = project_root / CONFIG_NAME
+    if not path.is_file():
+        raise ProjectError(
+            f"no {CONFIG_NAME} here, so this does not look like a storygen project",
+            path=project_root,
+            hint="run the command inside your project folder, pass --project DIR, "
+                 "or start one with `storygen init DIR`",
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"not UTF-8 text (byte {exc.start})", path=path,
+                           hint="save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        line = _toml_error_line(str(exc))
+        raise ProjectError(f"not valid TOML: {exc}", path=path, line=line,
+                           hint="check quotes, brackets and `key = value` pairs on that line") from None
+    config = Config()
+    _fill(config, raw, path, prefix="")
+    _validate(config, path)
+    return config
+
+
+def _toml_error_line(message: str) -> int | None:
+    import re
+
+    found = re.search(r"line (\d+)", message)
+    return int(found.group(1)) if found else None
+
+
+def _fill(target, raw: dict, path: Path, prefix: str) -> None:
+    known = {f.name: f for f in fields(target)}
+    for key, value in raw.items():
+        if key not in known:
+            guess = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean `{prefix}{guess[0]}`?" if guess else \
+                f"known keys here: {', '.join(sorted(known))}"
+            raise ProjectError(f"unknown setting `{prefix}{key}`", path=path, hint=hint)
+        current = getattr(target, key)
+        if is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ProjectError(f"`{prefix}{key}` must be a table like [{prefix}{key}]", path=path)
+            _fill(current, value, path, prefix=f"{prefix}{key}.")
+            continue
+        expected = type(current)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ProjectError(
+                f"`{prefix}{key}` should be {expected.__name__}, not {type(value).__name__} ({value!r})",
+                path=path, hint=f"for example `{key} = {current!r}`".replace("'", '"'))
+        setattr(target, key, value)
+
+
+def _validate(config: Config, path: Path) -> None:
+    rules = config.rules
+    if rules.min_sources < 2:
+        raise ProjectError("`rules.min_sources` below 2 would allow a single person's story",
+                           path=path, hint="use 3 or more (the method's default)")
+    for key in ("max_source_share", "max_bridge_share"):
+        value = getattr(rules, key)
+        if not 0 < value <= 1:
+            raise ProjectError(f"`rules.{key}` must be a share between 0 and 1, got {value}",
+                               path=path, hint="for example 0.4 for 40 %")
+    if config.video.quality not in ("final", "draft"):
+        raise ProjectError(f"`video.quality` must be \"final\" or \"draft\", got {config.video.quality!r}",
+                           path=path)
+    if not config.site.base_url.endswith("/"):
+        config.site.base_url += "/"

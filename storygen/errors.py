@@ -1,0 +1,70 @@
+"""One exception hierarchy for everything a user can get wrong.
+
+Every error a user sees names the file, the line, what is wrong and how to fix
+it. The CLI turns these into one clean message and an exit code; nobody should
+ever see a traceback for bad input.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+# Exit codes are part of the CLI's contract (README, "Exit codes").
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+
+
+class StorygenError(click.ClickException):
+    """Base class: a problem the user can fix. Shown without a traceback."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, *, path: Path | str | None = None,
+                 line: int | None = None, hint: str | None = None):
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.hint = hint
+        self.problem = message
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = str(self.path)
+            if self.line is not None:
+                where += f":{self.line}"
+            where += ": "
+        text = where + self.problem
+        if self.hint:
+            text += f"\n  fix: {self.hint}"
+        return text
+
+    def show(self, file=None) -> None:  # click calls this; keep it to one clean message
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class ProjectError(StorygenError):
+    """A project file is malformed or inconsistent (exit 2)."""
+
+
+class ImportError_(StorygenError):
+    """A foreign export could not be imported (exit 2). Named to avoid the builtin."""
+
+
+class AssetError(StorygenError):
+    """An image, audio file or font is missing, corrupt or unsuitable (exit 2)."""
+
+
+class RenderError(StorygenError):
+    """Rendering a page or a video failed for a reason the user can fix (exit 2)."""
+
+
+class CheckFailed(StorygenError):
+    """Integrity or privacy rules found problems; the build refuses to publish (exit 1).
+
+    The individual findings have already been printed; this only carries the summary.
+    """
+
+    exit_code = EXIT_FINDINGS
