@@ -28,7 +28,7 @@ MUSIC_UNDER_VOICE_DB = -20.0    # music RMS relative to speech RMS, while speaki
 MUSIC_BETWEEN_DB = -10.0        # … in the pauses
 DUCK_DOWN, DUCK_UP = 0.25, 0.5  # ramp seconds
 FADE_IN, FADE_OUT = 1.5, 3.0
-TRUE_PEAK_TARGET = -1.5         # aim below -1 dBTP: AAC encoding adds a little overshoot
+TRUE_PEAK_TARGET = -2.0         # aim below -1 dBTP: AAC encoding adds some overshoot
 CHUNK = RATE * 10
 
 

@@ -83,7 +83,9 @@ def paginate(unit: Unit, durations: list[float], theme: Theme, frame: Frame,
         return [(i, i + 1) for i in range(n)]
     pages = []
     a = 0
-    budget = max_slide - LEAD - TAIL
+    # story text pages turn before a slide outstays max_slide; title, persona and
+    # end cards stay whole (the disclosure must not be split across slides)
+    budget = max_slide - LEAD - TAIL if unit.kind in ("quote", "bridge", "heading") else 1e9
     while a < n:
         b = a + 1
         while b < n and _fits(unit, a, b + 1, theme, frame) and \
