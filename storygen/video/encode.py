@@ -32,7 +32,9 @@ def video_args(frame: Frame) -> list[str]:
     """Encoder settings, shared with the benchmark's floor so the comparison is fair."""
     q = frame.quality
     return ["-vf", TO_YUV, "-c:v", "libx264", "-preset", q.preset, "-crf", str(q.crf),
-            "-profile:v", "high", "-g", str(frame.fps * 4), *COLOUR]
+            "-profile:v", "high", "-g", str(frame.fps * 4), *COLOUR,
+            # drop SEI units: x264 writes its version and full settings into one
+            "-bsf:v", "filter_units=remove_types=6"]
 
 
 def tail_args(out: Path) -> list[str]:

@@ -189,7 +189,9 @@ def measure_loudness(path: Path) -> tuple[float | None, float | None]:
 
     def num(m):
         return None if not m or "inf" in m.group(1) else float(m.group(1))
-    return num(i), num(p)
+    loud = num(i)
+    # ebur128 reports silence as -70 LUFS (its gate): call it what it is
+    return (None if loud is not None and loud <= -70 else loud), num(p)
 
 
 def count_frames(path: Path) -> int:

@@ -132,9 +132,11 @@ def build_plan(project: Project, job: Job, workdir: Path) -> tuple[Plan, Frame, 
                            model=cfg.voice_model, workdir=workdir, root=project.root)
     pages = {}
     for u in units:
-        durs = cue_durations(u, speech.get(u.number, voice.Speech("none")), cfg.words_per_minute)
+        durs = cue_durations(u, speech.get(u.number, voice.Speech("none")), cfg.words_per_minute,
+                             cfg.max_slide_seconds)
         pages[u.number] = paginate(u, durs, theme, frame, cfg.max_slide_seconds, job.burn)
-    plan = schedule(frame, units, pages, speech, cfg.words_per_minute, cfg.min_slide_seconds)
+    plan = schedule(frame, units, pages, speech, cfg.words_per_minute, cfg.min_slide_seconds,
+                    cfg.max_slide_seconds)
     caps = {**DEFAULT_CAPS, **{normalise_format(k): float(v) for k, v in cfg.caps.items()}}
     if plan.duration > caps[job.format]:
         raise AssetError(

@@ -61,7 +61,10 @@ def card_paras(unit: Unit, a: int, b: int, theme: Theme, frame: Frame) -> list[P
 
 
 def _card_box(frame: Frame) -> tuple[int, int, int, int]:
-    return frame.safe
+    # a small inset: some glyphs ink a pixel or two outside their advance box
+    x0, y0, x1, y1 = frame.safe
+    d = max(2, round(frame.unit * 0.01))
+    return x0 + d, y0 + d, x1 - d, y1 - d
 
 
 def _lower_third_box(frame: Frame) -> tuple[float, float, float, float]:

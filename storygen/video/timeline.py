@@ -165,7 +165,8 @@ class Plan:
 
 
 def schedule(frame: Frame, units: list[Unit], pages: dict[int, list[tuple[int, int]]],
-             speech: dict[int, Speech], wpm: int, min_slide: float) -> Plan:
+             speech: dict[int, Speech], wpm: int, min_slide: float,
+             max_slide: float = 1e9) -> Plan:
     """Place every slide and cue on the clock; slide edges fall on whole frames."""
     t = 0.0
     slides: list[Slide] = []
@@ -173,7 +174,7 @@ def schedule(frame: Frame, units: list[Unit], pages: dict[int, list[tuple[int, i
     placements: list[tuple[float, object]] = []
     for unit in units:
         sp = speech.get(unit.number, Speech("none"))
-        durs = cue_durations(unit, sp, wpm)
+        durs = cue_durations(unit, sp, wpm, max_slide)
         unit_pages = pages.get(unit.number) or [(0, len(unit.cues))]
         groups = [unit_pages] if unit.on_picture else [[p] for p in unit_pages]
         unit_start = t
@@ -210,7 +211,7 @@ def schedule(frame: Frame, units: list[Unit], pages: dict[int, list[tuple[int, i
     return Plan(frame, units, slides, cues, placements, edges[-1], xf)
 
 
-def cue_durations(unit: Unit, sp: Speech, wpm: int) -> list[float]:
+def cue_durations(unit: Unit, sp: Speech, wpm: int, max_slide: float = 1e9) -> list[float]:
     if sp.mode == "cues":
         return [max(MIN_CUE, d + GAP) for d in sp.durations]
     if sp.mode == "unit" and sp.durations:
@@ -219,4 +220,6 @@ def cue_durations(unit: Unit, sp: Speech, wpm: int) -> list[float]:
         chars = [len(" ".join(lines)) for _, lines in unit.cues]
         whole = sum(chars) or 1
         return [total * c / whole for c in chars]
-    return [reading_seconds(lines, wpm) for _, lines in unit.cues]
+    # without a voice, the reader's time per cue is capped so no slide outstays max_slide
+    cap = max(MIN_CUE, max_slide - LEAD - TAIL)
+    return [min(cap, reading_seconds(lines, wpm)) for _, lines in unit.cues]
