@@ -43,12 +43,17 @@ def make_assets(root: Path) -> None:
         path = photos / f"b{i}.jpg"
         if path.exists():
             continue
+        # photo-like texture: detail at every scale with a 1/f falloff (natural
+        # images' spectrum), rather than pixel noise no camera would keep
         rng = np.random.default_rng(i)
-        low = Image.fromarray(rng.integers(0, 255, (12, 18, 3), dtype=np.uint8)).resize((2400, 1600), Image.BICUBIC)
-        low = low.filter(ImageFilter.GaussianBlur(25))
-        grain = rng.normal(0, 4, (1600, 2400, 1))   # a little sensor grain, as in photos
-        img = np.clip(np.asarray(low, dtype=np.float32) + grain, 0, 255).astype(np.uint8)
-        Image.fromarray(img).save(path, quality=90)
+        img = np.zeros((1600, 2400, 3), dtype=np.float32)
+        for cells, amp in ((6, 70.0), (24, 35.0), (96, 16.0), (384, 8.0)):
+            field = rng.normal(0, 1, (cells, cells * 3 // 2, 3)).astype(np.float32)
+            layer = np.stack([np.asarray(Image.fromarray(field[..., c]).resize((2400, 1600), Image.BICUBIC))
+                              for c in range(3)], axis=-1)
+            img += amp * layer
+        img = np.clip(img + 128, 0, 255).astype(np.uint8)
+        Image.fromarray(img).filter(ImageFilter.UnsharpMask(2, 60, 2)).save(path, quality=90)
     bed = root / "assets" / "bed.mp3"
     if not bed.exists():
         subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",

@@ -20,6 +20,7 @@ from .formats import Frame
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
+RC_LOOKAHEAD = __import__("os").environ.get("LA", "20")
 COLOUR = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
           "-color_range", "tv"]
 TO_YUV = (
@@ -35,7 +36,7 @@ def video_args(frame: Frame) -> list[str]:
             "-profile:v", "high", "-g", str(frame.fps * 4),
             # x264 keeps rc-lookahead frames in memory (40 at medium, ~8 MB each at
             # 1080p); 20 keeps a render under 500 MB for a small loss in compression
-            "-rc-lookahead", "20", *COLOUR,
+            "-rc-lookahead", RC_LOOKAHEAD, *COLOUR,
             # drop SEI units: x264 writes its version and full settings into one
             "-bsf:v", "filter_units=remove_types=6"]
 

@@ -21,30 +21,56 @@ ZOOM_OUT, ZOOM_IN = 1.12, 1.02   # source pixels per frame pixel at the two ends
 MOVES = [(+1, +1), (-1, -1), (-1, +1), (+1, -1)]
 
 
-def load_picture(path: Path, width: int, height: int, story: str,
-                 max_upscale: float = 1.0) -> Image.Image:
-    """Open, orient and check a picture; return it scaled to cover the frame with ROOM."""
+def _open(path: Path, story: str, reduce_to: tuple[int, int] | None = None) -> Image.Image:
     if not path.is_file():
         raise AssetError(f"image not found [story {story}]", path=path,
                          hint="check `images:` in the story (paths are relative to assets/)")
     try:
         with Image.open(path) as im:
+            if reduce_to:
+                # JPEG can decode at 1/2, 1/4, 1/8 scale: every byte is still
+                # decoded (so corruption shows) for a fraction of the memory
+                im.draft("RGB", reduce_to)
             im.load()
-            im = ImageOps.exif_transpose(im).convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            return ImageOps.exif_transpose(im).convert("RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise AssetError(f"cannot read image ({exc}) [story {story}]", path=path,
                          hint="re-save it as JPEG or PNG") from None
-    need = max(width / im.width, height / im.height)
+
+
+def _oriented_size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as im:
+        w, h = im.size
+        # EXIF orientations 5-8 swap width and height
+        return (h, w) if im.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (w, h)
+
+
+def check_picture(path: Path, width: int, height: int, story: str, max_upscale: float = 1.0) -> None:
+    """Raise AssetError unless the picture decodes and covers the frame."""
+    _open(path, story, reduce_to=(64, 64))
+    w, h = _oriented_size(path)
+    need = max(width / w, height / h)
     if need > max_upscale + 1e-9:
         raise AssetError(
-            f"image is {im.width}×{im.height}, smaller than the {width}×{height} video frame "
+            f"image is {w}×{h}, smaller than the {width}×{height} video frame "
             f"[story {story}]", path=path,
-            hint=f"use a picture at least {int(im.width * need + 0.5)}×{int(im.height * need + 0.5)} "
+            hint=f"use a picture at least {int(w * need + 0.5)}×{int(h * need + 0.5)} "
                  "pixels (final quality needs about twice what draft needs)")
+
+
+def load_picture(path: Path, width: int, height: int, story: str,
+                 max_upscale: float = 1.0) -> Image.Image:
+    """The picture, checked, scaled to cover the frame with ROOM to move, and
+    cropped to that: the only pixels any frame of the slide can show."""
+    check_picture(path, width, height, story, max_upscale)
+    im = _open(path, story, reduce_to=(round(width * ROOM), round(height * ROOM)))
     scale = max(width * ROOM / im.width, height * ROOM / im.height)
     size = (max(width, round(im.width * scale)), max(height, round(im.height * scale)))
+    cw, ch = min(size[0], round(width * ROOM)), min(size[1], round(height * ROOM))
+    x0, y0 = (size[0] - cw) / 2 / scale, (size[1] - ch) / 2 / scale
+    box = (x0, y0, min(im.width, x0 + cw / scale), min(im.height, y0 + ch / scale))
     # one high-quality resample now; per-frame resamples are then small and cheap
-    return im.resize(size, Image.LANCZOS, reducing_gap=3.0)
+    return im.resize((cw, ch), Image.LANCZOS, box=box, reducing_gap=3.0)
 
 
 @dataclass(frozen=True)

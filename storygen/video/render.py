@@ -159,7 +159,7 @@ def render_one(project: Project, job: Job, out: Path, bar: "_Bar | None" = None)
         pictures = Pictures(assets, frame, slug, cfg.max_upscale)
         for u in plan.units:           # check every picture before any long work
             if u.picture is not None:
-                pictures.get(u.picture.image)
+                pictures.check(u.picture.image)
         music = assets / cfg.music if cfg.music else None
         wav = work / "mix.wav"
         sounding = audio.mix(plan, music, wav, slug)

@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from .formats import Frame
-from .motion import Move, load_picture
+from .motion import Move, check_picture, load_picture
 from .text import Para, SetBlock, draw_block, fit, set_block
 from .theme import Theme, font
 from .timeline import LEAD, TAIL, Slide, Unit
@@ -124,12 +124,18 @@ class Drawn:
 
 
 class Pictures:
-    """Prepared pictures, a few at a time: memory stays flat however long the story."""
+    """Prepared pictures, two at a time (a crossfade needs two): memory stays flat
+    however long the story."""
 
-    def __init__(self, assets: Path, frame: Frame, story: str, max_upscale: float, keep: int = 3):
+    def __init__(self, assets: Path, frame: Frame, story: str, max_upscale: float, keep: int = 2):
         self.assets, self.frame, self.story, self.max_upscale = assets, frame, story, max_upscale
         self.keep = keep
         self._cache: OrderedDict[str, Image.Image] = OrderedDict()
+
+    def check(self, rel: str) -> None:
+        """Fail early (before any long work) if the picture is unusable."""
+        check_picture(self.assets / rel, self.frame.width, self.frame.height, self.story,
+                      self.max_upscale)
 
     def get(self, rel: str) -> Image.Image:
         if rel in self._cache:
