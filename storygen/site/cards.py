@@ -1,0 +1,128 @@
+"""Share cards: a 1200×630 PNG per story, drawn with Pillow and the bundled font.
+
+Drawn from the story's public fields only (title, persona, themes, number of
+accounts). The bundled DejaVu font and Pillow without metadata make the bytes
+depend on those inputs alone, so cards are cached by a hash of them.
+"""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from .cache import Cache, digest, file_digest
+from .env import FONTS
+
+WIDTH, HEIGHT = 1200, 630
+MARGIN = 72
+
+
+@lru_cache(maxsize=None)
+def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return ImageFont.truetype(str(FONTS / name), size)
+
+
+@lru_cache(maxsize=None)
+def _font_digest() -> str:
+    return digest(file_digest(FONTS / "DejaVuSans.ttf"), file_digest(FONTS / "DejaVuSans-Bold.ttf"))
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def _luminance(rgb) -> float:
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _wrap(draw, text: str, font, width: int, max_lines: int) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        trial = f"{line} {word}".strip()
+        if draw.textlength(trial, font=font) <= width or not line:
+            line = trial
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        while lines[-1] and draw.textlength(lines[-1] + "…", font=font) > width:
+            lines[-1] = lines[-1][:-1]
+        lines[-1] = lines[-1].rstrip() + "…"
+    return lines
+
+
+def card_inputs(story: dict, site_title: str) -> dict:
+    """The public inputs a card is drawn from (also its cache key)."""
+    return {"title": story["title"], "persona": story["persona"], "site": site_title,
+            "contributors": story["contributors"],
+            "colours": [t["colour"] for t in story["themes"]] or ["#555555"],
+            "themes": [t["name"] for t in story["themes"]]}
+
+
+def draw_card(inputs: dict) -> bytes:
+    colours = [_rgb(c) for c in inputs["colours"]]
+    base = colours[0]
+    # Text colour by contrast with the theme colour: white on dark, near-black on light.
+    light_bg = _luminance(base) > 0.18
+    ink = (20, 20, 20) if light_bg else (255, 255, 255)
+    im = Image.new("RGB", (WIDTH, HEIGHT), base)
+    draw = ImageDraw.Draw(im)
+    # A stripe per theme along the bottom edge.
+    stripe = WIDTH / len(colours)
+    for i, colour in enumerate(colours):
+        draw.rectangle([round(i * stripe), HEIGHT - 24, round((i + 1) * stripe), HEIGHT], fill=colour)
+    draw.rectangle([0, HEIGHT - 24, WIDTH, HEIGHT - 20], fill=ink)
+    small, body = _font(False, 28), _font(False, 34)
+    draw.text((MARGIN, MARGIN - 10), inputs["site"], font=small, fill=ink)
+    size = 72
+    title_font = _font(True, size)
+    lines = _wrap(draw, inputs["title"], title_font, WIDTH - 2 * MARGIN, 3)
+    if len(lines) == 3:
+        title_font = _font(True, 60)
+        lines = _wrap(draw, inputs["title"], title_font, WIDTH - 2 * MARGIN, 3)
+    y = 150
+    for line in lines:
+        draw.text((MARGIN, y), line, font=title_font, fill=ink)
+        y += int(title_font.size * 1.15)
+    persona = inputs["persona"]
+    who = _wrap(draw, f"{persona['name']}, {persona['role']}, {persona['setting']}", body,
+                WIDTH - 2 * MARGIN, 2)
+    y = max(y + 24, 400)
+    for line in who:
+        draw.text((MARGIN, y), line, font=body, fill=ink)
+        y += 44
+    draw.text((MARGIN, HEIGHT - 84),
+              f"A composite of {inputs['contributors']} accounts · names and details changed",
+              font=small, fill=ink)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", optimize=False, compress_level=6)
+    return buf.getvalue()
+
+
+def share_card(story: dict, site_title: str, cache: Cache, out) -> dict:
+    """Write `cards/<slug>.png`; return its public description for meta tags."""
+    inputs = card_inputs(story, site_title)
+    key = digest("card", inputs, _font_digest(), WIDTH, HEIGHT)
+    rel = f"cards/{story['slug']}.png"
+    cached = cache.get("card", key, ".png")
+    if cached is None:
+        data = draw_card(inputs)
+        cached = cache.put("card", key, data, ".png")
+        if cached is None:
+            out.write_bytes(rel, data)
+    if cached is not None:
+        out.copy(rel, cached)
+    alt = f"{story['title']}: the story of {story['persona']['name']}, a composite of {story['contributors']} accounts"
+    return {"path": rel, "width": WIDTH, "height": HEIGHT, "alt": alt}

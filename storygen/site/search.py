@@ -1,0 +1,63 @@
+"""Client-side search: a Pagefind index of the story pages, written into `pagefind/`.
+
+Only story pages are indexed (their `<article data-pagefind-body>`), so a search
+returns stories. Pagefind reads the HTML we just rendered, from memory, and is
+re-run only when an indexed page changed: the whole bundle is cached under the
+hash of every indexed page.
+"""
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from ..errors import RenderError
+from .cache import Cache, digest
+
+
+def _language(lang: str) -> str:
+    return (lang or "en").split("-")[0].lower()
+
+
+async def _index(pages: list[tuple[str, str]], language: str, target: Path) -> None:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    config = IndexConfig(force_language=language, write_playground=False,
+                         output_path=str(target))
+    async with PagefindIndex(config=config) as index:
+        for url, html in pages:
+            await index.add_html_file(content=html, url=url)
+
+
+def search_index(out, language: str, cache: Cache) -> int:
+    """Index the story pages in `out`; returns how many pages were indexed."""
+    pages = sorted(("/" + path[: -len("index.html")], html)
+                   for path, html in out.pages.items() if path.startswith("stories/")
+                   and path != "stories/index.html")
+    key = digest("pagefind", _language(language), pages)
+    cached = cache.get_dir("pagefind", key)
+    if cached is None:
+        with tempfile.TemporaryDirectory(prefix="storygen-pagefind-") as tmp:
+            bundle = Path(tmp) / "pagefind"
+            try:
+                asyncio.run(_index(pages, _language(language), bundle))
+            except Exception as exc:  # the service reports failures as plain exceptions
+                raise RenderError(f"the search index could not be built: {exc}",
+                                  hint="check that the pagefind package is installed "
+                                       "(pip install 'pagefind[bin]')") from None
+            if not (bundle / "pagefind.js").is_file():
+                raise RenderError("the search index was not written",
+                                  hint="reinstall pagefind: pip install 'pagefind[bin]'")
+            cache.put_dir("pagefind", key, bundle)
+            cached = cache.get_dir("pagefind", key)
+            if cached is None:  # caching disabled: copy straight from the temporary folder
+                _copy_tree(bundle, out)
+                return len(pages)
+    _copy_tree(cached, out)
+    return len(pages)
+
+
+def _copy_tree(bundle: Path, out) -> None:
+    for path in sorted(bundle.rglob("*")):
+        if path.is_file() and path.name != ".complete":
+            out.copy("pagefind/" + path.relative_to(bundle).as_posix(), path)
