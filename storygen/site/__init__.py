@@ -50,7 +50,8 @@ def _phase(timings: dict | None, name: str):
 def render_site(project: Project, composites: list[Composite], out: Path, *,
                 drafts: bool = False, video_dir: Path | None = None,
                 timings: dict[str, float] | None = None,
-                cache_dir: Path | None | bool = True, live_reload: bool = False) -> None:
+                cache_dir: Path | None | bool = True, live_reload: bool = False,
+                stats: dict[str, int] | None = None) -> None:
     """Write the whole site for `composites` into the empty folder `out`.
 
     `composites` are the stories to publish, already checked; those whose
@@ -58,7 +59,8 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
     preview (banner, noindex). `video_dir` holds the video build's outputs.
     `timings` receives seconds per phase. `cache_dir`: True for the default
     cache folder, a path, or None to disable caching. `live_reload` adds the
-    `storygen serve` reload script.
+    `storygen serve` reload script. `stats`, when given, receives counts of
+    what was rebuilt rather than reused (pages, cards, images, search).
     """
     config = project.config.site
     if cache_dir is True:
@@ -130,7 +132,9 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
         output.write_text("robots.txt", feeds.robots(site, drafts))
 
     with _phase(timings, "site.search"):
+        misses_before = cache.misses
         search.search_index(output, site["language"], cache)
+        search_rebuilt = cache.misses > misses_before
 
     with _phase(timings, "site.links"):
         links.check_links(output, cache, base_path)
@@ -140,6 +144,10 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
 
     _stamp_files(output)
     cache.prune()
+    if stats is not None:
+        stats.update(pages_rendered=renderer.rendered, pages_total=len(specs),
+                     cards_drawn=cards.drawn(cache), search_rebuilt=int(search_rebuilt),
+                     files=len(output.files))
 
 
 def _check_slugs(composites: list[Composite]) -> None:

@@ -118,6 +118,7 @@ def share_card(story: dict, site_title: str, cache: Cache, out) -> dict:
     rel = f"cards/{story['slug']}.png"
     cached = cache.get("card", key, ".png")
     if cached is None:
+        cache.memo["cards_drawn"] = drawn(cache) + 1
         data = draw_card(inputs)
         cached = cache.put("card", key, data, ".png")
         if cached is None:
@@ -126,3 +127,8 @@ def share_card(story: dict, site_title: str, cache: Cache, out) -> dict:
         out.copy(rel, cached)
     alt = f"{story['title']}: the story of {story['persona']['name']}, a composite of {story['contributors']} accounts"
     return {"path": rel, "width": WIDTH, "height": HEIGHT, "alt": alt}
+
+
+def drawn(cache: Cache) -> int:
+    """How many cards this build had to draw (the rest came from the cache)."""
+    return int(cache.memo.get("cards_drawn", 0))
