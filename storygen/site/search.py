@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import threading
 from pathlib import Path
 
 from ..errors import RenderError
@@ -29,6 +30,28 @@ async def _index(pages: list[tuple[str, str]], language: str, target: Path) -> N
             await index.add_html_file(content=html, url=url)
 
 
+def _run(coro) -> None:
+    """asyncio.run, also from code that is itself inside an event loop (a thread of its own)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coro)
+        return
+    failure: list[BaseException] = []
+
+    def worker():
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=worker, name="storygen-pagefind")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 def search_index(out, language: str, cache: Cache) -> int:
     """Index the story pages in `out`; returns how many pages were indexed."""
     pages = sorted(("/" + path[: -len("index.html")], html)
@@ -40,7 +63,7 @@ def search_index(out, language: str, cache: Cache) -> int:
         with tempfile.TemporaryDirectory(prefix="storygen-pagefind-") as tmp:
             bundle = Path(tmp) / "pagefind"
             try:
-                asyncio.run(_index(pages, _language(language), bundle))
+                _run(_index(pages, _language(language), bundle))
             except Exception as exc:  # the service reports failures as plain exceptions
                 raise RenderError(f"the search index could not be built: {exc}",
                                   hint="check that the pagefind package is installed "
