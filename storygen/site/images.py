@@ -44,7 +44,8 @@ def variants(assets: Path, picture, story_file: str, cache: Cache, out) -> dict:
     if content is None:  # one read per image per build, however many stories use it
         content = cache.memo[f"file:{source}"] = file_digest(source)
     stem = slugify(Path(picture.image).stem)[:40]
-    key = digest("image", content, WIDTHS, JPEG_QUALITY, WEBP_QUALITY)
+    # The stem is part of the key: file names must not depend on which story came first.
+    key = digest("image", content, stem, WIDTHS, JPEG_QUALITY, WEBP_QUALITY)
     manifest = cache.memo.get(key)
     if manifest is not None:
         pass  # already written by another story this build
