@@ -51,7 +51,7 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
                 drafts: bool = False, video_dir: Path | None = None,
                 timings: dict[str, float] | None = None,
                 cache_dir: Path | None | bool = True, live_reload: bool = False,
-                stats: dict[str, int] | None = None) -> None:
+                stats: dict[str, int] | None = None, notices: list[str] = ()) -> None:
     """Write the whole site for `composites` into the empty folder `out`.
 
     `composites` are the stories to publish, already checked; those whose
@@ -61,6 +61,8 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
     cache folder, a path, or None to disable caching. `live_reload` adds the
     `storygen serve` reload script. `stats`, when given, receives counts of
     what was rebuilt rather than reused (pages, cards, images, search).
+    `notices` are shown in the preview's DRAFT banner (findings that would
+    block publishing); only meaningful with `drafts`.
     """
     config = project.config.site
     if cache_dir is True:
@@ -110,7 +112,8 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
         totals = _totals(project, shown, themes)
         rules = {"min_sources": project.config.rules.min_sources,
                  "max_share": round(project.config.rules.max_source_share * 100)}
-        globals_ = {"drafts": drafts, "live_reload": live_reload, "assets": assets}
+        globals_ = {"drafts": drafts, "live_reload": live_reload, "assets": assets,
+                    "notices": list(notices) if drafts else []}
         renderer = pages.PageRenderer(env, cache, site, globals_, fingerprint)
         specs = pages.story_pages(records) + pages.index_pages(
             site, records, themes, totals, rules, config.method_statement)
