@@ -91,17 +91,20 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
 
     with _phase(timings, "site.images"):
         assets_dir = project.root / "assets"
-        for record, composite in zip(records, shown):
+        jobs = []
+        for composite in shown:
             story_file = str(composite.story.origin.path) if composite.story.origin else \
                 f"narratives/stories/{composite.story.slug}.md"
-            pics = [images.variants(assets_dir, p, story_file, cache, output)
-                    for p in composite.story.images]
+            jobs.append([images.plan(assets_dir, p, story_file, cache) for p in composite.story.images])
+        manifests = images.build_all([j for story_jobs in jobs for j in story_jobs], cache, output)
+        for record, composite, story_jobs in zip(records, shown, jobs):
+            pics = [images.descriptor(p, manifests[j.key])
+                    for p, j in zip(composite.story.images, story_jobs)]
             record["hero"] = pics[0] if pics else None
             record["images"] = pics[1:]
 
     with _phase(timings, "site.cards"):
-        for record in records:
-            record["card"] = cards.share_card(record, site["title"], cache, output)
+        cards.share_cards(records, site["title"], cache, output)
 
     with _phase(timings, "site.media"):
         for record in records:

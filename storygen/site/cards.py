@@ -12,6 +12,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from .cache import Cache, digest, file_digest
+from .parallel import pmap
 from .env import FONTS
 
 WIDTH, HEIGHT = 1200, 630
@@ -71,62 +72,88 @@ def card_inputs(story: dict, site_title: str) -> dict:
             "themes": [t["name"] for t in story["themes"]]}
 
 
+LEVELS = 240  # palette entries for the blend from background to ink; the rest are stripes
+
+
 def draw_card(inputs: dict) -> bytes:
-    colours = [_rgb(c) for c in inputs["colours"]]
+    """Draw the card as an 8-bit palette PNG.
+
+    The text is drawn once as a grey-level mask (antialiased), then each grey
+    level is mapped to the exact blend of background and ink. A palette image
+    is a third of the data of RGB, so it encodes about three times faster and
+    is smaller, with no loss: the card has only those colours.
+    """
+    colours = [_rgb(c) for c in inputs["colours"]][: 256 - LEVELS]
     base = colours[0]
     # Text colour by contrast with the theme colour: white on dark, near-black on light.
-    light_bg = _luminance(base) > 0.18
-    ink = (20, 20, 20) if light_bg else (255, 255, 255)
-    im = Image.new("RGB", (WIDTH, HEIGHT), base)
-    draw = ImageDraw.Draw(im)
-    # A stripe per theme along the bottom edge.
-    stripe = WIDTH / len(colours)
-    for i, colour in enumerate(colours):
-        draw.rectangle([round(i * stripe), HEIGHT - 24, round((i + 1) * stripe), HEIGHT], fill=colour)
-    draw.rectangle([0, HEIGHT - 24, WIDTH, HEIGHT - 20], fill=ink)
+    ink = (20, 20, 20) if _luminance(base) > 0.18 else (255, 255, 255)
+    mask = Image.new("L", (WIDTH, HEIGHT), 0)
+    draw = ImageDraw.Draw(mask)
     small, body = _font(False, 28), _font(False, 34)
-    draw.text((MARGIN, MARGIN - 10), inputs["site"], font=small, fill=ink)
-    size = 72
-    title_font = _font(True, size)
+    draw.text((MARGIN, MARGIN - 10), inputs["site"], font=small, fill=255)
+    title_font = _font(True, 72)
     lines = _wrap(draw, inputs["title"], title_font, WIDTH - 2 * MARGIN, 3)
     if len(lines) == 3:
         title_font = _font(True, 60)
         lines = _wrap(draw, inputs["title"], title_font, WIDTH - 2 * MARGIN, 3)
     y = 150
     for line in lines:
-        draw.text((MARGIN, y), line, font=title_font, fill=ink)
+        draw.text((MARGIN, y), line, font=title_font, fill=255)
         y += int(title_font.size * 1.15)
     persona = inputs["persona"]
     who = _wrap(draw, f"{persona['name']}, {persona['role']}, {persona['setting']}", body,
                 WIDTH - 2 * MARGIN, 2)
     y = max(y + 24, 400)
     for line in who:
-        draw.text((MARGIN, y), line, font=body, fill=ink)
+        draw.text((MARGIN, y), line, font=body, fill=255)
         y += 44
     draw.text((MARGIN, HEIGHT - 84),
               f"A composite of {inputs['contributors']} accounts · names and details changed",
-              font=small, fill=ink)
+              font=small, fill=255)
+    draw.rectangle([0, HEIGHT - 24, WIDTH, HEIGHT - 20], fill=255)
+    im = Image.frombytes("P", mask.size, mask.point(lambda v: v * (LEVELS - 1) // 255).tobytes())
+    palette = []
+    for level in range(LEVELS):
+        t = level / (LEVELS - 1)
+        palette += [round(b + (i - b) * t) for b, i in zip(base, ink)]
+    for colour in colours:
+        palette += list(colour)
+    im.putpalette(palette)
+    # A stripe per theme along the bottom edge.
+    stripes = ImageDraw.Draw(im)
+    stripe = WIDTH / len(colours)
+    for n in range(len(colours)):
+        stripes.rectangle([round(n * stripe), HEIGHT - 19, round((n + 1) * stripe), HEIGHT], fill=LEVELS + n)
     buf = io.BytesIO()
     im.save(buf, format="PNG", optimize=False, compress_level=6)
     return buf.getvalue()
 
 
-def share_card(story: dict, site_title: str, cache: Cache, out) -> dict:
-    """Write `cards/<slug>.png`; return its public description for meta tags."""
-    inputs = card_inputs(story, site_title)
-    key = digest("card", inputs, _font_digest(), WIDTH, HEIGHT)
-    rel = f"cards/{story['slug']}.png"
-    cached = cache.get("card", key, ".png")
-    if cached is None:
-        cache.memo["cards_drawn"] = drawn(cache) + 1
-        data = draw_card(inputs)
-        cached = cache.put("card", key, data, ".png")
-        if cached is None:
-            out.write_bytes(rel, data)
-    if cached is not None:
-        out.copy(rel, cached)
-    alt = f"{story['title']}: the story of {story['persona']['name']}, a composite of {story['contributors']} accounts"
-    return {"path": rel, "width": WIDTH, "height": HEIGHT, "alt": alt}
+def share_cards(records: list[dict], site_title: str, cache: Cache, out) -> None:
+    """Write `cards/<slug>.png` for every story (drawing only cache misses, in parallel);
+    set each record's `card` to its public description for the meta tags."""
+    font = _font_digest()
+    keys, todo = [], {}
+    for record in records:
+        inputs = card_inputs(record, site_title)
+        key = digest("card", inputs, font, WIDTH, HEIGHT, LEVELS)
+        keys.append(key)
+        if key not in todo and cache.get("card", key, ".png") is None:
+            todo[key] = inputs
+    for key, data in zip(todo, pmap(draw_card, list(todo.values()))):
+        if cache.put("card", key, data, ".png") is None:
+            cache.memo[f"card:{key}"] = data  # caching disabled: keep it for this build
+    cache.memo["cards_drawn"] = len(todo)
+    for record, key in zip(records, keys):
+        rel = f"cards/{record['slug']}.png"
+        stored = cache.get("card", key, ".png")
+        if stored is not None:
+            out.copy(rel, stored)
+        else:
+            out.write_bytes(rel, cache.memo[f"card:{key}"])
+        record["card"] = {"path": rel, "width": WIDTH, "height": HEIGHT,
+                          "alt": f"{record['title']}: the story of {record['persona']['name']}, "
+                                 f"a composite of {record['contributors']} accounts"}
 
 
 def drawn(cache: Cache) -> int:

@@ -8,12 +8,14 @@ the bytes depend only on the pixels.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps
 
 from ..errors import AssetError, RenderError
 from .cache import Cache, digest, file_digest
+from .parallel import pmap
 from .public import slugify
 
 WIDTHS = (480, 960, 1600)
@@ -30,8 +32,20 @@ def check_picture(picture, story_file: str) -> None:
                  "or `decorative: yes` if it adds nothing to the story")
 
 
-def variants(assets: Path, picture, story_file: str, cache: Cache, out) -> dict:
-    """Write the picture's variants into the site; return the public descriptor for templates."""
+@dataclass(frozen=True)
+class Job:
+    """One source image to turn into variants (picklable, for the process pool)."""
+
+    key: str
+    source: str
+    stem: str
+    content: str
+    name: str        # as written in the story, for error messages
+    story_file: str
+
+
+def plan(assets: Path, picture, story_file: str, cache: Cache) -> Job:
+    """Check the picture and work out its cache key (reads each file once per build)."""
     check_picture(picture, story_file)
     source = (assets / picture.image).resolve()
     if not source.is_relative_to(assets.resolve()):
@@ -46,37 +60,17 @@ def variants(assets: Path, picture, story_file: str, cache: Cache, out) -> dict:
     stem = slugify(Path(picture.image).stem)[:40]
     # The stem is part of the key: file names must not depend on which story came first.
     key = digest("image", content, stem, WIDTHS, JPEG_QUALITY, WEBP_QUALITY)
-    manifest = cache.memo.get(key)
-    if manifest is not None:
-        pass  # already written by another story this build
-    elif ((manifest := cache.get_json("image-manifest", key)) is None
-          or not all(cache.get("image", f"{key}-{v['file']}") for v in manifest["files"])):
-        manifest = _encode(source, picture, story_file, key, cache, out, stem, content)
-    else:
-        for v in manifest["files"]:
-            out.copy(f"images/{v['file']}", cache.get("image", f"{key}-{v['file']}"))
-    cache.memo[key] = manifest
-    files = manifest["files"]
-    jpeg = [{"url": f"images/{v['file']}", "width": v["width"]} for v in files if v["file"].endswith(".jpg")]
-    webp = [{"url": f"images/{v['file']}", "width": v["width"]} for v in files if v["file"].endswith(".webp")]
-    middle = jpeg[min(1, len(jpeg) - 1)]
-    return {
-        "alt": "" if picture.decorative else picture.alt,
-        "caption": picture.caption, "credit": picture.credit,
-        "width": manifest["width"], "height": manifest["height"],
-        "fallback": middle["url"], "jpeg": jpeg, "webp": webp,
-    }
+    return Job(key, str(source), stem, content, picture.image, story_file)
 
 
-def _encode(source: Path, picture, story_file: str, key: str, cache: Cache, out,
-            stem: str, content: str) -> dict:
+def encode(job: Job) -> dict:
+    """All variants of one image: {"width", "height", "files": [(name, width, bytes)]}."""
     try:
-        with Image.open(source) as im:
+        with Image.open(job.source) as im:
             im = ImageOps.exif_transpose(im)  # respect camera rotation, then drop EXIF
             im = im.convert("RGB")
     except (OSError, ValueError) as exc:
-        raise AssetError(f"image {picture.image!r} cannot be read: {exc}", path=story_file,
-                         hint="save it again as JPEG or PNG") from None
+        return {"error": f"image {job.name!r} cannot be read: {exc}"}
     width, height = im.size
     widths = sorted({w for w in WIDTHS if w < width} | {min(width, WIDTHS[-1])})
     files = []
@@ -87,15 +81,52 @@ def _encode(source: Path, picture, story_file: str, key: str, cache: Cache, out,
                           ("webp", dict(format="WEBP", quality=WEBP_QUALITY, method=4))):
             buf = io.BytesIO()
             resized.save(buf, **save)
-            name = f"{stem}-{content[:10]}-{w}.{ext}"
-            stored = cache.put("image", f"{key}-{name}", buf.getvalue())
+            files.append((f"{job.stem}-{job.content[:10]}-{w}.{ext}", w, buf.getvalue()))
+    top = widths[-1]  # the largest variant's size is the img's intrinsic size for layout
+    return {"width": top, "height": max(1, round(height * top / width)), "files": files}
+
+
+def build_all(jobs: list[Job], cache: Cache, out) -> dict[str, dict]:
+    """Write the variants of every job (encoding only cache misses); key -> manifest."""
+    manifests: dict[str, dict] = {}
+    todo: dict[str, Job] = {}
+    for job in jobs:
+        if job.key in manifests or job.key in todo:
+            continue
+        manifest = cache.get_json("image-manifest", job.key)
+        if manifest is not None and all(cache.get("image", f"{job.key}-{f['file']}")
+                                        for f in manifest["files"]):
+            manifests[job.key] = manifest
+        else:
+            todo[job.key] = job
+    for job, result in zip(todo.values(), pmap(encode, list(todo.values()), min_items=4)):
+        if "error" in result:
+            raise AssetError(result["error"], path=job.story_file, hint="save it again as JPEG or PNG")
+        files = []
+        for name, width, data in result["files"]:
+            cache.put("image", f"{job.key}-{name}", data)
+            out.write_bytes(f"images/{name}", data)
+            files.append({"file": name, "width": width})
+        manifest = {"width": result["width"], "height": result["height"], "files": files}
+        cache.put_json("image-manifest", job.key, manifest)
+        manifests[job.key] = manifest
+    for key, manifest in manifests.items():
+        for f in manifest["files"]:
+            stored = cache.get("image", f"{key}-{f['file']}")
             if stored is not None:
-                out.copy(f"images/{name}", stored)
-            else:
-                out.write_bytes(f"images/{name}", buf.getvalue())
-            files.append({"file": name, "width": w})
-    # Height of the largest variant: the img's intrinsic size for layout.
-    top = widths[-1]
-    manifest = {"width": top, "height": max(1, round(height * top / width)), "files": files}
-    cache.put_json("image-manifest", key, manifest)
-    return manifest
+                out.copy(f"images/{f['file']}", stored)
+    return manifests
+
+
+def descriptor(picture, manifest: dict) -> dict:
+    """The public description of a picture for the templates."""
+    files = manifest["files"]
+    jpeg = [{"url": f"images/{v['file']}", "width": v["width"]} for v in files if v["file"].endswith(".jpg")]
+    webp = [{"url": f"images/{v['file']}", "width": v["width"]} for v in files if v["file"].endswith(".webp")]
+    middle = jpeg[min(1, len(jpeg) - 1)]
+    return {
+        "alt": "" if picture.decorative else picture.alt,
+        "caption": picture.caption, "credit": picture.credit,
+        "width": manifest["width"], "height": manifest["height"],
+        "fallback": middle["url"], "jpeg": jpeg, "webp": webp,
+    }

@@ -1,8 +1,8 @@
 """Client-side search: a Pagefind index of the story pages, written into `pagefind/`.
 
 Only story pages are indexed (their `<article data-pagefind-body>`), so a search
-returns stories. Pagefind reads the HTML we just rendered, from memory, and is
-re-run only when an indexed page changed: the whole bundle is cached under the
+returns stories. Pagefind reads the pages just written to the output folder,
+and is re-run only when an indexed page changed: the whole bundle is cached under the
 hash of every indexed page.
 """
 from __future__ import annotations
@@ -20,14 +20,18 @@ def _language(lang: str) -> str:
     return (lang or "en").split("-")[0].lower()
 
 
-async def _index(pages: list[tuple[str, str]], language: str, target: Path) -> None:
+GLOB = "stories/*/index.html"
+
+
+async def _index(site: Path, language: str, target: Path) -> None:
     from pagefind.index import IndexConfig, PagefindIndex
 
     config = IndexConfig(force_language=language, write_playground=False,
                          output_path=str(target))
     async with PagefindIndex(config=config) as index:
-        for url, html in pages:
-            await index.add_html_file(content=html, url=url)
+        # One request for the folder: adding pages one by one costs ~0.1 s each in
+        # the service round trip, the folder walk ~1 ms a page.
+        await index.add_directory(str(site), glob=GLOB)
 
 
 def _run(coro) -> None:
@@ -63,7 +67,7 @@ def search_index(out, language: str, cache: Cache) -> int:
         with tempfile.TemporaryDirectory(prefix="storygen-pagefind-") as tmp:
             bundle = Path(tmp) / "pagefind"
             try:
-                _run(_index(pages, _language(language), bundle))
+                _run(_index(out.root, _language(language), bundle))
             except Exception as exc:  # the service reports failures as plain exceptions
                 raise RenderError(f"the search index could not be built: {exc}",
                                   hint="check that the pagefind package is installed "
