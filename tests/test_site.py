@@ -45,7 +45,7 @@ def built(tmp_path_factory):
 
 
 def html_pages(out: Path) -> list[Path]:
-    return sorted(p for p in out.rglob("*.html") if "pagefind" not in p.parts)
+    return sorted(p for p in out.rglob("*.html") if "index" not in p.relative_to(out).parts[1:2])
 
 
 def all_files(out: Path) -> dict[str, bytes]:
@@ -59,7 +59,7 @@ def test_every_page_type_is_written(built):
                 "themes/turning-off-targets/index.html", "themes/working-together/index.html",
                 "themes/caring-about-staff/index.html", "about/index.html", "search/index.html",
                 "404.html", "feed.xml", "themes/caring-about-staff/feed.xml", "sitemap.xml",
-                "robots.txt", "cards/time-to-listen.png", "pagefind/pagefind.js"):
+                "robots.txt", "cards/time-to-listen.png", "search/index/0/pagefind.js"):
         assert (out / rel).is_file(), rel
     assert set(built["timings"]) >= {"site.pages", "site.cards", "site.images", "site.search",
                                      "site.links", "site.feeds"}
@@ -257,7 +257,7 @@ def test_rebuild_redoes_only_what_an_edited_excerpt_affects(built, tmp_path):
     render_site(project, edited, tmp_path / "three", cache_dir=cache, stats=stats)
     # The story that quotes it and the theme page that features it; feeds and search follow.
     assert stats["pages_rendered"] == 2, stats
-    assert stats["search_rebuilt"] == 1 and stats["cards_drawn"] == 0
+    assert stats["search_rebuilt"] == 1 and stats["cards_drawn"] == 0  # one shard re-indexed
     page = (tmp_path / "three" / "themes/working-together/index.html").read_text(encoding="utf-8")
     assert "Nobody had to repeat themselves any more." in page
     assert "repeat themselves" in (tmp_path / "three" / "feed.xml").read_text(encoding="utf-8")
@@ -374,9 +374,10 @@ def test_404_page_links_work_at_any_depth(built):
 
 
 def test_search_index_holds_only_story_pages(built):
-    entry = (built["out"] / "pagefind/pagefind-entry.json").read_text()
+    entry = (built["out"] / "search/index/0/pagefind-entry.json").read_text()
     assert '"page_count":2' in entry.replace(" ", "")
-    fragments = [gzip.decompress(p.read_bytes()) for p in (built["out"] / "pagefind/fragment").iterdir()]
+    assert not (built["out"] / "search/index/1").exists()  # two stories: one shard
+    fragments = [gzip.decompress(p.read_bytes()) for p in (built["out"] / "search/index/0/fragment").iterdir()]
     urls = sorted(re.search(rb'"url":"([^"]+)"', f).group(1).decode() for f in fragments)
     assert urls == ["/stories/time-for-us/", "/stories/time-to-listen/"]
     # Navigation, share and theme lists are not indexed, story text is.
@@ -406,3 +407,24 @@ def test_same_stories_in_any_input_order_give_the_same_site(built, tmp_path):
 def test_hostile_fixture_text_is_really_hostile():
     # Guard against the fixture being "fixed" into something harmless.
     assert "<script>" in HOSTILE and "{{ 7*7 }}" in HOSTILE
+
+
+def test_search_shards_reindex_only_the_edited_story(built, tmp_path, monkeypatch):
+    from storygen.site import search
+
+    monkeypatch.setattr(search, "SHARD_SIZE", 1)  # one story per shard
+    project, composites = built["project"], built["composites"]
+    cache = tmp_path / "cache"
+    stats: dict[str, int] = {}
+    render_site(project, composites, tmp_path / "a", cache_dir=cache, stats=stats)
+    assert stats["search_rebuilt"] == 2
+    for n in (0, 1):
+        assert (tmp_path / "a" / f"search/index/{n}/pagefind.js").is_file()
+    assert 'data-shards="2"' in (tmp_path / "a" / "search/index.html").read_text(encoding="utf-8")
+    second = composites[1]
+    segments = tuple(dataclasses.replace(s, text=s.text + " Extra words.") if s.kind == "excerpt" else s
+                     for s in second.segments)
+    stats = {}
+    render_site(project, [composites[0], Composite(second.story, segments, second.stats)],
+                tmp_path / "b", cache_dir=cache, stats=stats)
+    assert stats["search_rebuilt"] == 1

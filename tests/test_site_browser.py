@@ -52,12 +52,20 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
+    from storygen.site import search
+
     root = tmp_path_factory.mktemp("browser-site")
     project, composites = make_project(root / "project")
     # Serve at the base path so the 404 page's root-relative links are real too.
     project.config.site.base_url = "http://127.0.0.1/"
     make_video(root / "video", "time-to-listen")
-    render_site(project, composites, root / "out", video_dir=root / "video", cache_dir=None)
+    # One story per search shard, so the browser really merges the shards' indexes.
+    saved, search.SHARD_SIZE = search.SHARD_SIZE, 1
+    try:
+        render_site(project, composites, root / "out", video_dir=root / "video", cache_dir=None)
+    finally:
+        search.SHARD_SIZE = saved
+    assert (root / "out" / "search/index/1/pagefind.js").is_file()
     handler = functools.partial(_Quiet, directory=str(root / "out"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -133,12 +141,16 @@ def test_search_finds_a_story_by_a_word_in_it(browser, site_url):
     try:
         page.goto(site_url + "search/")
         assert page.is_visible("#search-form") and not page.is_visible("#search-nojs")
-        page.fill("#search-input", "rota")  # a word only in "Time for us"
-        page.keyboard.press("Enter")
-        page.wait_for_selector("#search-results li a", timeout=10000)
-        links = page.eval_on_selector_all("#search-results li a", "els => els.map(a => a.href)")
-        assert links == [site_url + "stories/time-for-us/"]
-        assert "1 story found" in page.inner_text("#search-status")
+        # A word from each story: the stories sit in different shards of the index.
+        for word, slug in (("counting", "time-to-listen"), ("rota", "time-for-us")):
+            page.fill("#search-input", word)
+            page.keyboard.press("Enter")
+            page.wait_for_function(
+                "(s) => [...document.querySelectorAll('#search-results li a')].some(a => a.href.endsWith(s))",
+                arg=f"/stories/{slug}/", timeout=10000)
+            links = page.eval_on_selector_all("#search-results li a", "els => els.map(a => a.href)")
+            assert links == [site_url + f"stories/{slug}/"], word
+            assert "1 story found" in page.inner_text("#search-status")
         page.click("#search-results li a")
         page.wait_for_url(site_url + "stories/time-for-us/")
     finally:

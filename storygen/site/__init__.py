@@ -118,8 +118,10 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
         globals_ = {"drafts": drafts, "live_reload": live_reload, "assets": assets,
                     "notices": list(notices) if drafts else []}
         renderer = pages.PageRenderer(env, cache, site, globals_, fingerprint)
+        shards = search.shard_count(len(records))
         specs = pages.story_pages(records) + pages.index_pages(
-            site, records, themes, totals, rules, config.method_statement)
+            site, records, themes, totals, rules, config.method_statement,
+            {"index": search.BUNDLES + "/", "shards": shards})
         base_path = urlsplit(base_url).path or "/"
         for spec in specs:
             # The 404 page is served at any depth, so its links are root-relative.
@@ -138,21 +140,19 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
         output.write_text("robots.txt", feeds.robots(site, drafts))
 
     with _phase(timings, "site.search"):
-        misses_before = cache.misses
-        search.search_index(output, site["language"], cache)
-        search_rebuilt = cache.misses > misses_before
+        search_rebuilt = search.search_index(output, site["language"], cache, shards)
 
     with _phase(timings, "site.links"):
         links.check_links(output, cache, base_path)
 
     with _phase(timings, "site.scan"):
-        links.scan_provenance(output, links.provenance_tokens(project, composites))
+        links.scan_provenance(output, links.provenance_tokens(project, composites), cache)
 
     _stamp_files(output)
     cache.prune()
     if stats is not None:
         stats.update(pages_rendered=renderer.rendered, pages_total=len(specs),
-                     cards_drawn=cards.drawn(cache), search_rebuilt=int(search_rebuilt),
+                     cards_drawn=cards.drawn(cache), search_rebuilt=search_rebuilt,
                      files=len(output.files))
 
 
@@ -187,11 +187,12 @@ def _static(output: Output, cache: Cache) -> dict:
 
 def _themes(project: Project, shown: list[Composite], records: list[dict]) -> list[dict]:
     result = []
+    quotes_by_theme = public.theme_quotes(project, shown)
     for code in public.top_themes(project):
         subs = sorted((c for c in project.codes.values() if c.parent_id and c.top_id == code.id),
                       key=lambda c: (c.order, c.id))
         stories = [r for r in records if any(t["id"] == code.id for t in r["themes"])]
-        quotes = public.theme_quotes(project, shown, code)
+        quotes = quotes_by_theme.get(code.id, [])
         result.append(pages.theme_record(code, subs, stories, quotes))
     return result
 

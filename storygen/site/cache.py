@@ -128,6 +128,30 @@ class Cache:
             shutil.rmtree(tmp, ignore_errors=True)
         self.used.add(f"{kind}/{key}")
 
+    def load_index(self, name: str) -> dict:
+        """A small table of content-addressed facts (e.g. page key -> its links).
+
+        Every entry is keyed by a content hash, so an entry can never be wrong,
+        only missing; the table itself just saves opening a file per page.
+        """
+        if self.root is None:
+            return {}
+        try:
+            return json.loads((self.root / "index" / f"{name}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def save_index(self, name: str, table: dict) -> None:
+        if self.root is None:
+            return
+        folder = self.root / "index"
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(table, fh, ensure_ascii=False, sort_keys=True)
+        os.replace(tmp, folder / f"{name}.json")
+        self.used.add(f"index/{name}.json")
+
     def prune(self) -> None:
         """Drop entries this build did not use and nobody used for a week."""
         if self.root is None:

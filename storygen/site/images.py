@@ -47,16 +47,17 @@ class Job:
 def plan(assets: Path, picture, story_file: str, cache: Cache) -> Job:
     """Check the picture and work out its cache key (reads each file once per build)."""
     check_picture(picture, story_file)
-    source = (assets / picture.image).resolve()
-    if not source.is_relative_to(assets.resolve()):
-        raise AssetError(f"image {picture.image!r} is outside assets/", path=story_file,
-                         hint="images must live in the project's assets/ folder")
-    if not source.is_file():
-        raise AssetError(f"image {picture.image!r} not found in assets/", path=story_file,
-                         hint=f"add the file at assets/{picture.image} or fix the path")
-    content = cache.memo.get(f"file:{source}")
-    if content is None:  # one read per image per build, however many stories use it
-        content = cache.memo[f"file:{source}"] = file_digest(source)
+    found = cache.memo.get(f"image:{picture.image}")
+    if found is None:  # each file is checked and read once per build, however many stories use it
+        source = (assets / picture.image).resolve()
+        if not source.is_relative_to(assets.resolve()):
+            raise AssetError(f"image {picture.image!r} is outside assets/", path=story_file,
+                             hint="images must live in the project's assets/ folder")
+        if not source.is_file():
+            raise AssetError(f"image {picture.image!r} not found in assets/", path=story_file,
+                             hint=f"add the file at assets/{picture.image} or fix the path")
+        found = cache.memo[f"image:{picture.image}"] = (source, file_digest(source))
+    source, content = found
     stem = slugify(Path(picture.image).stem)[:40]
     # The stem is part of the key: file names must not depend on which story came first.
     key = digest("image", content, stem, WIDTHS, JPEG_QUALITY, WEBP_QUALITY)

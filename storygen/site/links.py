@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+
+from functools import lru_cache
 
 from lxml import etree
 
@@ -45,16 +47,16 @@ def extract(html: str) -> dict:
 
 def _resolve(page: str, ref: str, base_path: str) -> tuple[str, str] | None:
     """(site path, fragment) for an internal reference, or None when external."""
-    parts = urlsplit(ref)
-    if parts.scheme or parts.netloc or ref.startswith("//"):
-        return None  # external (absolute URLs to our own site are canonical links; not checked)
-    if ref.startswith(("mailto:", "tel:", "data:", "javascript:")):
-        return None
-    path = unquote(parts.path)
+    if ":" in ref.split("/", 1)[0] or ref.startswith("//"):
+        return None  # a scheme (https:, mailto:, data:…) or protocol-relative: external
+    path, _, fragment = ref.partition("#")
+    path = path.partition("?")[0]
+    if "%" in path:
+        path = unquote(path)
     if path.startswith("/"):
         # Root-relative (the 404 page): relative to where the site is published.
         if not path.startswith(base_path):
-            return ("\0outside:" + path, parts.fragment)
+            return ("\0outside:" + path, fragment)
         target = path[len(base_path):]
     elif path == "":
         target = page
@@ -66,25 +68,37 @@ def _resolve(page: str, ref: str, base_path: str) -> tuple[str, str] | None:
             target = ""
     if target == "" or target.endswith("/"):
         target += "index.html"
-    return target, parts.fragment
+    return target, fragment
+
+
+@lru_cache(maxsize=65536)
+def _resolve_cached(page_dir: str, ref: str, base_path: str):
+    # Pages in one folder share most links (navigation, assets): resolve each once.
+    return _resolve(page_dir + "/x.html" if page_dir else "x.html", ref, base_path)
 
 
 def check_links(out, cache: Cache, base_path: str) -> int:
     """Every internal link and anchor must resolve; returns the number checked."""
-    found = {}
-    for path in sorted(out.pages):
-        html = out.pages[path]
-        key = digest("links", html)
-        info = cache.get_json("links", key)
+    index = cache.load_index("links")
+    found, fresh = {}, {}
+    for path in sorted(out.page_keys):
+        key = out.page_keys[path]
+        info = index.get(key)
         if info is None:
-            info = extract(html)
-            cache.put_json("links", key, info)
+            info = extract(out.text(path))
+        fresh[key] = info
         found[path] = info
+    if fresh.keys() != index.keys():
+        cache.save_index("links", fresh)  # only this build's pages: the table never grows
     ids = {path: set(info["ids"]) for path, info in found.items()}
     checked = 0
     for path in sorted(found):
+        page_dir = path.rpartition("/")[0]
         for ref in found[path]["refs"]:
-            resolved = _resolve(path, ref, base_path)
+            if ref.startswith("#") or ref == "":
+                resolved = (path, ref[1:])
+            else:
+                resolved = _resolve_cached(page_dir, ref, base_path)
             if resolved is None:
                 continue
             checked += 1
@@ -115,18 +129,24 @@ def provenance_tokens(project, composites) -> set[str]:
 _WORD = re.compile(r"[\w-]+")
 
 
-def scan_provenance(out, tokens: set[str]) -> None:
+def scan_provenance(out, tokens: set[str], cache: Cache | None = None) -> None:
     """Refuse to publish if any private id occurs in a written file's name or text.
 
     Ids are matched as whole words (letters, digits, '-' and '_'), by set
     intersection rather than one huge regex, so 10,000 ids scan in linear time.
-    The Pagefind bundle is built from the scanned pages, so it is not re-read.
+    A page already found clean, with the same inputs and the same ids, is not
+    read again. The Pagefind bundle is built from the scanned pages.
     """
     if not tokens:
         return
     simple = {t for t in tokens if _WORD.fullmatch(t)}
     odd = sorted(tokens - simple, key=len, reverse=True)
     pattern = re.compile("|".join(re.escape(t) for t in odd)) if odd else None
+    token_key = digest("tokens", sorted(tokens))
+    clean = cache.load_index("scan") if cache is not None else {}
+    if clean.get("tokens") != token_key:
+        clean = {}
+    passed = {}
 
     def hits(text: str) -> str | None:
         found = simple.intersection(_WORD.findall(text))
@@ -140,16 +160,21 @@ def scan_provenance(out, tokens: set[str]) -> None:
         if hit:
             raise RenderError(f"private identifier {hit!r} reached the published file name {rel!r}",
                               hint="this is a bug in the theme or renderer; do not publish")
-        if rel.startswith("pagefind/") or not rel.endswith(
+        if rel.startswith("search/index/") or not rel.endswith(
                 (".html", ".xml", ".txt", ".vtt", ".css", ".js", ".json")):
             continue
-        text = out.pages.get(rel)
-        if text is None:
-            text = (out.root / rel).read_text(encoding="utf-8", errors="replace")
-        hit = hits(text)
+        page_key = out.page_keys.get(rel)
+        if page_key is not None and page_key in clean:
+            passed[page_key] = 1
+            continue
+        hit = hits(out.text(rel))
         if hit:
             raise RenderError(
                 f"private identifier {hit!r} found in published file {rel}",
                 hint="provenance ids must never be published: remove it from the template "
                      "override or bridge text (if it is a real word in an excerpt, rename "
                      "the id so it cannot be mistaken for one)")
+        if page_key is not None:
+            passed[page_key] = 1
+    if cache is not None and passed.keys() != (clean.keys() - {"tokens"}):
+        cache.save_index("scan", {**passed, "tokens": token_key})

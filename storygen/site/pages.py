@@ -59,13 +59,12 @@ class PageRenderer:
                      spec.og_type, spec.image, spec.data, root_override)
         cached = self.cache.get("page", key, ".html")
         if cached is not None:
-            out.copy(spec.path, cached)
-            out.pages[spec.path] = cached.read_text(encoding="utf-8")
+            out.cached_page(spec.path, cached, key)
             return
         html = render(self.env, spec.template, self.context(spec, root_override), spec.path)
         self.rendered += 1
         self.cache.put("page", key, html.encode("utf-8"), ".html")
-        out.page(spec.path, html)
+        out.page(spec.path, html, key)
 
     def context(self, spec: PageSpec, root_override: str | None) -> dict:
         base = self.site["base_url"]
@@ -159,7 +158,7 @@ def summary_of(record: dict) -> dict:
 
 
 def index_pages(site: dict, records: list[dict], themes: list[dict], totals: dict,
-                rules: dict, method_statement: str) -> list[PageSpec]:
+                rules: dict, method_statement: str, search: dict) -> list[PageSpec]:
     """Home, all stories, themes, each theme, about, search and 404."""
     cards = [summary_of(r) for r in records]
     pages = [
@@ -178,7 +177,7 @@ def index_pages(site: dict, records: list[dict], themes: list[dict], totals: dic
                  description="How the composite stories on this site were made.", kind="about",
                  data={"totals": totals, "rules": rules, "method_statement": method_statement}),
         PageSpec(path="search/index.html", template="search.html", title="Search",
-                 description=f"Search {site['title']}.", kind="search"),
+                 description=f"Search {site['title']}.", kind="search", data={"search": search}),
         PageSpec(path="404.html", template="404.html", title="Page not found",
                  description="There is no page at this address.", kind="404"),
     ]

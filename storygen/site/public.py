@@ -121,29 +121,31 @@ def story_record(project: Project, composite: Composite) -> dict:
     }
 
 
-def theme_quotes(project: Project, composites: list[Composite], theme: Code,
-                 limit: int = 6) -> list[dict]:
-    """Featured quotations for a theme, taken only from published stories.
+def theme_quotes(project: Project, composites: list[Composite], limit: int = 6) -> dict[str, list[dict]]:
+    """Featured quotations for every top-level theme, taken only from published stories.
 
     Only excerpts already quoted in a story on the site may appear (they passed
     consent and the integrity rules there); featured excerpts come first, then
     reading order. Each quote links to its story, never to a source.
     """
-    picked: list[tuple[int, int, int, dict]] = []
+    picked: dict[str, list[tuple]] = {}
     for story_index, composite in enumerate(composites):
         quote_index = 0
         for segment in composite.segments:
             if segment.kind != "excerpt":
                 continue
             quote_index += 1
-            if not any(c == theme.id or c.startswith(theme.id + "/") for c in segment.codes):
+            themes = {code.split("/", 1)[0] for code in segment.codes}
+            if not themes:
                 continue
             excerpt = project.excerpts.get(segment.excerpt_id or "")
-            featured = bool(excerpt and excerpt.featured)
-            picked.append((0 if featured else 1, story_index, quote_index, {
-                "paragraphs": paragraphs(segment.text),
-                "story_title": composite.story.title,
-                "url": f"stories/{composite.story.slug}/#quote-{quote_index}",
-            }))
-    picked.sort(key=lambda item: item[:3])
-    return [item[3] for item in picked[:limit]]
+            featured = 0 if (excerpt and excerpt.featured) else 1
+            for theme in themes:
+                picked.setdefault(theme, []).append((featured, story_index, quote_index, composite, segment))
+    result = {}
+    for theme, items in picked.items():
+        items.sort(key=lambda item: item[:3])
+        result[theme] = [{"paragraphs": paragraphs(seg.text), "story_title": comp.story.title,
+                          "url": f"stories/{comp.story.slug}/#quote-{q}"}
+                         for _, _, q, comp, seg in items[:limit]]
+    return result

@@ -7,11 +7,19 @@ const status = document.getElementById("search-status");
 const root = new URL(form.dataset.root, location.href);
 let pagefind = null;
 
+const bundles = form.dataset.index;      // e.g. "search/index/"
+const shards = Number(form.dataset.shards || 1);
+
 async function load() {
   if (!pagefind) {
-    pagefind = await import(new URL("pagefind/pagefind.js", root).href);
+    // The index is split into shards (so an edit re-indexes only one); shard 0 is
+    // the primary index and the others are merged into it.
+    pagefind = await import(new URL(`${bundles}0/pagefind.js`, root).href);
     // Result URLs are root-relative to where the site is served.
     await pagefind.options({ baseUrl: root.pathname });
+    for (let n = 1; n < shards; n++) {
+      await pagefind.mergeIndex(new URL(`${bundles}${n}/`, root).href, { baseUrl: root.pathname });
+    }
   }
   return pagefind;
 }
