@@ -221,8 +221,14 @@ def hugo_site(root: Path, facts: dict, project: Path) -> None:
 
 # --- measuring ---------------------------------------------------------------
 
+CPU: dict[int, float] = {}  # id(output) -> CPU seconds of that run (user + sys, with children)
+
+
 def run(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Wall time, peak RSS in MB (the process and what it waited for), output."""
+    """Wall time, peak RSS in MB (the process and what it waited for), output.
+
+    CPU seconds go to CPU[id(output)]: on a busy machine they are the steadier number.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
@@ -231,6 +237,7 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"command failed: {' '.join(cmd)}\n{out}")
+    CPU[id(out)] = usage.ru_utime + usage.ru_stime
     return seconds, usage.ru_maxrss // 1024, out
 
 
@@ -243,10 +250,10 @@ def phases(output: str) -> dict[str, float]:
     return found
 
 
-def storygen_build(project: Path) -> tuple[float, int, dict]:
+def storygen_build(project: Path) -> tuple[float, int, dict, float]:
     seconds, rss, out = run([PY, "-m", "storygen", "build", "--project", str(project),
                              "--only", "site", "--timings"], project)
-    return seconds, rss, phases(out)
+    return seconds, rss, phases(out), CPU[id(out)]
 
 
 def main() -> None:
@@ -270,9 +277,11 @@ def main() -> None:
         os.environ["STORYGEN_CACHE_DIR"] = str(work / "cache")
         shutil.rmtree(work / "cache", ignore_errors=True)
 
-        cold, cold_rss, cold_phases = storygen_build(project)
+        load_start = os.getloadavg()[0]
+        cold, cold_rss, cold_phases, cold_cpu = storygen_build(project)
         warm = [storygen_build(project) for _ in range(3)]
         nochange = statistics.median(w[0] for w in warm)
+        nochange_cpu = statistics.median(w[3] for w in warm)
         nochange_phases = sorted(warm, key=lambda w: w[0])[1][2]
         edits = []
         text = facts["edit_file"].read_text(encoding="utf-8")
@@ -283,6 +292,7 @@ def main() -> None:
             facts["edit_file"].write_text(text, encoding="utf-8")
             edits.append(storygen_build(project))
         edit = statistics.median(e[0] for e in edits)
+        edit_cpu = statistics.median(e[3] for e in edits)
         edit_phases = sorted(edits, key=lambda e: e[0])[1][2]
         page = (project / "build" / "site" / "stories" / "story-0000" / "index.html").read_text(encoding="utf-8")
         assert "Edited2" in page, "the edit did not reach the page"
@@ -294,27 +304,32 @@ def main() -> None:
             hugo_runs = []
             for i in range(3):
                 shutil.rmtree(hugo_dir / "public", ignore_errors=True)
-                hugo_runs.append(run([hugo, "--quiet", "--destination", "public"], hugo_dir)[:2])
+                wall, rss, out = run([hugo, "--quiet", "--destination", "public"], hugo_dir)
+                hugo_runs.append((wall, rss, CPU[id(out)]))
             hugo_time = statistics.median(h[0] for h in hugo_runs)
+            hugo_cpu = statistics.median(h[2] for h in hugo_runs)
             hugo_pages = sum(1 for _ in (hugo_dir / "public").rglob("*.html"))
         site_pages = sum(1 for p in (project / "build" / "site").rglob("*.html") if "pagefind" not in p.parts)
 
         print()
-        print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
-        print(f"{'measurement':<40}{'seconds':>9}{'× Hugo':>9}{'target':>9}")
+        print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}; "
+              f"load average {os.getloadavg()[0]:.1f} (start {load_start:.1f})")
+        print(f"{'measurement':<44}{'wall s':>8}{'× Hugo':>8}{'CPU s':>8}{'× Hugo':>8}{'target':>8}")
 
-        def row(name, seconds, target=None):
+        def row(name, seconds, target=None, cpu=None):
             ratio = f"{seconds / hugo_time:.2f}" if hugo else "n/a"
-            print(f"{name:<40}{seconds:>9.3f}{ratio:>9}{('≤ ' + str(target)) if target else '':>9}")
+            cpu_s = f"{cpu:.2f}" if cpu is not None else ""
+            cpu_r = f"{cpu / hugo_cpu:.2f}" if (cpu is not None and hugo) else ""
+            print(f"{name:<44}{seconds:>8.3f}{ratio:>8}{cpu_s:>8}{cpu_r:>8}{('≤ ' + str(target)) if target else '':>8}")
 
         if hugo:
-            print(f"{'hugo full build (' + str(hugo_pages) + ' pages, median of 3)':<40}{hugo_time:>9.3f}{1:>9.2f}")
-        row(f"storygen cold build ({site_pages} pages)", cold, 8)
+            row(f"hugo full build ({hugo_pages} pages, median of 3)", hugo_time, None, hugo_cpu)
+        row(f"storygen cold build ({site_pages} pages)", cold, 8, cold_cpu)
         row("  of which site.pages (render phase)", cold_phases.get("site.pages", 0.0), 2)
         row("  of which render.site (all site phases)", cold_phases.get("render.site", 0.0))
-        row("storygen no-change rebuild (median of 3)", nochange, 0.5)
+        row("storygen no-change rebuild (median of 3)", nochange, 0.5, nochange_cpu)
         row("  of which render.site", nochange_phases.get("render.site", 0.0), 0.5)
-        row("storygen one-excerpt rebuild (median of 3)", edit, 0.5)
+        row("storygen one-excerpt rebuild (median of 3)", edit, 0.5, edit_cpu)
         row("  of which render.site", edit_phases.get("render.site", 0.0), 0.5)
         print(f"peak memory (largest process): {peak} MB (target < 1024 MB)")
         if hugo:

@@ -132,3 +132,31 @@ def make_video(video_dir: Path, slug: str) -> None:
     (video_dir / f"{slug}-16x9.txt").write_text(
         "We stopped counting how fast we closed a case.\n\nA composite of 3 accounts; names and details changed.\n",
         encoding="utf-8")
+
+
+def copy_sample(target: Path) -> Path:
+    """A copy of the repository's sample project, with stand-in pictures for any it
+    names but has not committed yet. Returns the project folder."""
+    import re
+    import shutil
+
+    repo = Path(__file__).resolve().parent.parent
+    project = target / "project"
+    project.mkdir(parents=True)
+    shutil.copytree(repo / "narratives", project / "narratives")
+    shutil.copy(repo / "storygen.toml", project / "storygen.toml")
+    if (repo / "assets").is_dir():
+        shutil.copytree(repo / "assets", project / "assets")
+    if (repo / "templates").is_dir():
+        shutil.copytree(repo / "templates", project / "templates")
+    for story in (project / "narratives" / "stories").glob("*.md"):
+        for name in re.findall(r"image:\s*(\S+)", story.read_text(encoding="utf-8")):
+            path = project / "assets" / name
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                Image.new("RGB", (1200, 675), (70, 100, 120)).save(path)
+    import storygen.privacy as privacy
+    if not hasattr(privacy, "guard_project"):  # the privacy guard has not landed on this branch yet
+        with (project / "storygen.toml").open("a", encoding="utf-8") as fh:
+            fh.write("\n[privacy]\nenabled = false\n")
+    return project

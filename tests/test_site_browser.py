@@ -14,11 +14,12 @@ import os
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from site_fixture import make_project, make_video  # noqa: E402
+from site_fixture import copy_sample, make_project, make_video  # noqa: E402
 
 from storygen.site import render_site  # noqa: E402
 
@@ -50,6 +51,34 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def _serve(folder: Path):
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def sample_url(tmp_path_factory):
+    """The repository's sample project, built by the real loader and composer."""
+    from storygen.build import check
+
+    root = tmp_path_factory.mktemp("browser-sample")
+    project_dir = copy_sample(root)
+    result = check(project_dir)
+    render_site(result.project, result.composites, root / "out", cache_dir=None)
+    # Serve it at its published base path, where the 404 page's root-relative links point.
+    base_path = urlsplit(result.project.config.site.base_url).path.strip("/")
+    www = root / "www"
+    (www / base_path).parent.mkdir(parents=True, exist_ok=True)
+    (www / base_path).symlink_to(root / "out", target_is_directory=True) if base_path else None
+    server, url = _serve(www if base_path else root / "out")
+    url += f"{base_path}/" if base_path else ""
+    yield url, sorted(p.relative_to(root / "out").as_posix() for p in (root / "out").rglob("*.html"))
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
     from storygen.site import search
@@ -66,11 +95,8 @@ def site_url(tmp_path_factory):
     finally:
         search.SHARD_SIZE = saved
     assert (root / "out" / "search/index/1/pagefind.js").is_file()
-    handler = functools.partial(_Quiet, directory=str(root / "out"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server, url = _serve(root / "out")
+    yield url
     server.shutdown()
     server.server_close()
 
@@ -85,8 +111,7 @@ def browser():
         instance.close()
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_zero_axe_violations_on_every_page_type(browser, site_url, scheme):
+def _axe_problems(browser, base: str, pages: dict[str, str], scheme: str) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -94,8 +119,8 @@ def test_zero_axe_violations_on_every_page_type(browser, site_url, scheme):
     page = context.new_page()
     problems = []
     try:
-        for name, path in PAGE_TYPES.items():
-            page.goto(site_url + path, wait_until="load")
+        for name, path in pages.items():
+            page.goto(base + path, wait_until="load")
             assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
             results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
                                              "resultTypes": ["violations"]})
@@ -111,6 +136,20 @@ def test_zero_axe_violations_on_every_page_type(browser, site_url, scheme):
                 problems.append(f"--- {name} skip link ({scheme}) ---\n" + results.generate_report())
     finally:
         context.close()
+    return problems
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_zero_axe_violations_on_every_page_type(browser, site_url, scheme):
+    problems = _axe_problems(browser, site_url, PAGE_TYPES, scheme)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_zero_axe_violations_on_every_page_of_the_sample(browser, sample_url, scheme):
+    base, pages = sample_url
+    assert "index.html" in pages and any(p.startswith("stories/") and p.count("/") == 2 for p in pages)
+    problems = _axe_problems(browser, base, {p: p for p in pages}, scheme)
     assert not problems, "\n".join(problems)
 
 

@@ -8,39 +8,17 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
-import shutil
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from storygen.serve import EVENTS, Preview
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).parent))
+from site_fixture import copy_sample  # noqa: E402
 
-
-def _sample(tmp: Path) -> Path:
-    project = tmp / "project"
-    project.mkdir()
-    shutil.copytree(REPO / "narratives", project / "narratives")
-    shutil.copy(REPO / "storygen.toml", project / "storygen.toml")
-    if (REPO / "assets").is_dir():
-        shutil.copytree(REPO / "assets", project / "assets")
-    # Stand-in pictures for any the sample names but has not committed yet.
-    for story in (project / "narratives" / "stories").glob("*.md"):
-        for name in re.findall(r"image:\s*(\S+)", story.read_text(encoding="utf-8")):
-            path = project / "assets" / name
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                Image.new("RGB", (1200, 675), (70, 100, 120)).save(path)
-    import storygen.privacy as privacy
-    if not hasattr(privacy, "guard_project"):  # the privacy guard has not landed on this branch yet
-        with (project / "storygen.toml").open("a", encoding="utf-8") as fh:
-            fh.write("\n[privacy]\nenabled = false\n")
-    return project
 
 
 def _get(port: int, path: str) -> tuple[int, str]:
@@ -83,7 +61,7 @@ class _Events:
 
 @pytest.fixture()
 def preview(tmp_path):
-    project = _sample(tmp_path)
+    project = copy_sample(tmp_path)
     instance = Preview(project, drafts=True, echo=lambda *a, **k: None)
     port = instance.start(0)
     time.sleep(0.3)  # let the watcher start
