@@ -73,6 +73,7 @@ class PrivacyConfig:
     names: bool = True             # name lists and cue patterns (R2, R3)
     quasi_identifiers: bool = True  # R6, R7, R10, R11, R12, R15
     qi_limit: int = 3              # R11: this many quasi-identifier types in one composite needs a sign-off
+    long_quote_words: int = 80     # R14: a longer verbatim quote is linkable to its transcript (warn)
 
 
 @dataclass

@@ -112,8 +112,7 @@ _FILE_EXTS = frozenset("htm html md py sh js css json xml txt pdf zip mov mp4 jp
 def _file_name_like(url: str) -> bool:
     if "://" in url or url.lower().startswith("www.") or "/" in url:
         return False
-    return url.rsplit(".", 1)[-1].lower().rstrip(".") in _FILE_EXTS or \
-        url.rsplit(".", 1)[-1].lower()[:2] in ("ht", "md", "py", "sh")
+    return url.rsplit(".", 1)[-1].lower().rstrip(".") in _FILE_EXTS
 
 
 def _presidio_version() -> str:
@@ -187,7 +186,9 @@ class Detector:
             if span.casefold() in self.settings.allowed_values:
                 continue
             if entity == "URL" and (self._domain_allowed(folded.text[start:end])
-                                    or _file_name_like(folded.text[start:end])):
+                                    or _file_name_like(folded.text[start:end])
+                                    or folded.text[end:end + 1].isalnum()):
+                # the last: Presidio stops at a known TLD inside a longer word ("photo.jp|g")
                 continue
             rule_key = entity
             if entity == "AGE" and detail.isdigit() and int(detail) >= 90:

@@ -282,6 +282,7 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
         found = guard.check_composite(composite)
         report.findings += found
         report.verdicts[composite.story.slug] = verdict(found)
+    report.findings += reuse_findings(guard, composites)
     report.stale_signoffs = guard.stale()
     for s in report.stale_signoffs:
         report.findings.append(GuardFinding(
@@ -290,6 +291,32 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
             hint="review the new text and record a new sign-off, or delete this one", key=s.key,
             field="sign-off"))
     return report
+
+
+def reuse_findings(guard: Guard, composites: list[Composite]) -> list[GuardFinding]:
+    """R14 (WARN): long verbatim quotes, and one excerpt told by two different personas."""
+    limit = int(getattr(_privacy_config(guard.project), "long_quote_words", 80))
+    out: list[GuardFinding] = []
+    seen: dict[str, tuple[str, str]] = {}
+    for comp in sorted(composites, key=lambda c: c.story.slug):
+        for seg in comp.excerpt_segments:
+            ex = guard.project.excerpts.get(seg.excerpt_id or "")
+            origin = ex.origin if ex and ex.origin else comp.story.origin
+            if seg.words > limit:
+                out.append(GuardFinding(rule="R14", action="warn", story=comp.story.slug, origin=origin,
+                                        span=" ".join(seg.text.split()[:8]) + " …", field="excerpt",
+                                        message=f"a verbatim quote of {seg.words} words can be matched to its "
+                                                f"transcript", hint=f"shorten it below {limit} words with …"))
+            key = seg.excerpt_id or seg.text_hash or ""
+            persona = comp.story.persona.name
+            if key in seen and seen[key][1] != persona:
+                out.append(GuardFinding(rule="R14", action="warn", story=comp.story.slug, origin=origin,
+                                        span=" ".join(seg.text.split()[:8]) + " …", field="excerpt",
+                                        message=f"the same excerpt is told by {seen[key][1]} in "
+                                                f"`{seen[key][0]}` and by {persona} here",
+                                        hint="use it in one story only, so the two cannot be linked"))
+            seen.setdefault(key, (comp.story.slug, persona))
+    return out
 
 
 def check_excerpts(excerpts, project: Project) -> list[Finding]:
