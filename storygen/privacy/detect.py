@@ -149,8 +149,8 @@ class Detector:
         for entity, start, end, score in engine.presidio_hits(t):
             if score < thresholds.get(entity, 0.5):
                 continue
-            if entity == "PHONE" and sum(c.isdigit() for c in t[start:end]) < 10:
-                continue          # POSSIBLE-leniency matches of short digit runs ("01.000")
+            if entity == "PHONE" and (sum(c.isdigit() for c in t[start:end]) < 10 or t[start] not in "0+("):
+                continue          # POSSIBLE-leniency matches of bare digit runs ("01.000", "1234567890")
             raw.append((entity, start, end, score, ""))
         for gen in (patterns.phones(t), patterns.postcodes(t, window), patterns.nhs_numbers(t),
                     patterns.others(t, window), patterns.dates(t, window)):

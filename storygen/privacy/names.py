@@ -63,7 +63,7 @@ def lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(first names, surnames, English words in lower case)."""
     raw = resources.files("storygen.privacy.data").joinpath("english_words.txt.gz").read_bytes()
     words = frozenset(gzip.decompress(raw).decode("utf-8").split())
-    return _lines("first_names.txt"), _lines("surnames.txt"), words
+    return _lines("first_names.txt") | _lines("first_names_extra.txt"), _lines("surnames.txt"), words
 
 
 @functools.lru_cache(maxsize=1)
@@ -102,7 +102,9 @@ def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Nam
         via = ""
         if titled or cued:
             lower = tok.lower()
-            if tok in first or tok in surnames or lower not in words or titled:
+            if tok in first or tok in surnames:
+                via = "list"
+            elif lower not in words or titled:
                 via = "cue"
         elif tok in first and tok not in towns and tok not in regions:
             ambiguous = tok.lower() in words

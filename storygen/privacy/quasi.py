@@ -22,7 +22,7 @@ _PLACE = re.compile(rf"\b(?:St\.? |Saint )?{_CAP}(?: {_CAP}){{0,2}} (?:{_PLACE_S
 _ORG_SUFFIX = (r"Council|Trust|Foundation Trust|Health Board|Housing Association|Housing|Association|Foundation"
                r"|Ltd|Limited|plc|PLC|Group|Partnership|Charity|Centre|Services|Society|Church|Mosque|Temple"
                r"|Gurdwara|Synagogue|Bank|Team|Project|Hub|Network|Forum|Union|Federation|Authority|Agency")
-_ORG = re.compile(rf"\b{_CAP}(?: (?:of |and |& )?{_CAP}){{0,3}} (?:{_ORG_SUFFIX})\b|\bthe (?:{_CAP} ){{1,3}}team\b")
+_ORG = re.compile(rf"\b{_CAP}(?: (?:of |and |& )?{_CAP}){{0,3}} (?:{_ORG_SUFFIX})\b|\b[Tt]he (?:{_CAP} ){{1,3}}team\b")
 _DETERMINERS = frozenset("The A An Our My Your Their His Her This That Every Each Local Social".split())
 _PREPOSITION_PLACE = re.compile(r"\b(?:in|from|near|outside|around|round|to|at) ((?:[A-Z][a-z]+)(?: [A-Z][a-z]+)?)\b")
 
