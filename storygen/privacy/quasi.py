@@ -103,6 +103,6 @@ def qi_types(text: str) -> set[str]:
         found.add("family")
     if AGE_BAND.search(text):
         found.add("age")
-    if ROLE.search(text) or UNIQUE.search(text):
+    if ROLE.search(text):       # "the only" etc. count via UNIQUE hits near a place or organisation
         found.add("role")
     return found
