@@ -44,12 +44,26 @@ NHS GP A&E Universal Credit English Welsh Scottish Irish British Christmas Easte
 Wednesday Thursday Friday Saturday Sunday January February March April May June July August
 September October November December God Jesus Mum Mam Mom Dad Mother Social Services Council
 Housing Team Ward Unit Hospital Ok OK Okay Yes No Not So And But Or Just Really Very Sorry Fine
-Here There Well Now Then Today Tomorrow Yesterday Home Out In On At Of For To From Up Down
+Here There Well Now Then Today Tomorrow Yesterday Home Out In On At Of For To From Up Down St Saint
 """.split())
-# Verbs that, after a capitalised token at a sentence start, make it a person.
-_SPEECH = frozenset("said says told tells asked asks rang rings came comes helped helps explained "
-                    "replied smiled laughed who had has was would could".split())
+# Verbs that, after a capitalised token at a sentence start, make it a person. Not "was"
+# or "had": "Dawn was breaking", "Hope was all we had".
+_SPEECH = frozenset("said says told tells asked asks rang rings explained replied smiled laughed".split())
+_KIN = (r"sister|brother|mum|mam|mom|dad|son|daughter|husband|wife|partner|boyfriend|girlfriend|fiancée?|friend"
+        r"|mate|neighbour|colleague|manager|boss|cousin|niece|nephew|grandson|granddaughter|grandchild|stepdad"
+        r"|stepmum|carer|keyworker|key worker|social worker|support worker|caseworker|case worker")
+# Strong: the next capitalised word fills a person slot.
+_STRONG_BEFORE = re.compile(rf"\b(?:my|her|his|their|our|your) (?:little |big |older |younger |eldest |youngest "
+                            rf"|best |old )?(?:{_KIN}),? $|\b(?:[Mm]e|[Yy]ou|[Hh]im|[Hh]er|[Uu]s) and $", re.I)
+_STRONG_AFTER = re.compile(r"(?: who\b| and (?:me|I)\b)")
+_IT_WAS = re.compile(r"\b(?:it was|it were|it's|that was) $", re.I)
+# Weak: a person slot only if the word is unknown to the dictionary.
+_WEAK_BEFORE = re.compile(r"\b(?:asked|told|tell|ask|thank|thanked|phoned|rang|ring|texted|emailed|met|meet"
+                          r"|with|and|to|for|by|from|saw|see|called|visit|visited|helped|trust|trusted) $")
+_WEAK_AFTER = re.compile(r" (?:said|says|told|tells|asked|rang|came|went|helped|who|explained|replied|was|is"
+                         r"|had|has|would|could|didn't|did|never|always)\b")
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+|-[^\W\d_]+)*")
+_CLITIC = re.compile(r"['’](?:s|d|ll|re|ve|m|t)$")
 _SENTENCE_END = frozenset('.!?:;"“”\n•*#(>')
 
 
@@ -83,12 +97,39 @@ def _capitalised(tok: str) -> bool:
     return tok[0].isupper() and not tok.isupper() or (len(tok) == 1 and tok.isupper() and False)
 
 
+# Words that turn a capitalised run into an organisation or a place (quasi.py reports those).
+_THING_WORDS = frozenset("""
+Council Trust Housing Association Foundation Centre Center Services Service Society Church Chapel Mosque Temple
+Team Project Hub Network Forum Union Board Authority Agency Ltd Limited Group Partnership Bank Street St Road
+Rd Lane Avenue Close Drive Way Crescent Terrace Square Estate Park Green School Primary Academy College
+University Surgery Practice Hospital Infirmary Ward Library Jobcentre Court House Hall Clinic Unit
+""".split())
+
+
+def _names_a_thing(toks, j: int, text: str) -> bool:
+    k = j
+    while k + 1 < len(toks) and k - j < 3:
+        nxt, ns, _ = toks[k + 1]
+        if text[toks[k][2]:ns] not in (" ", " of ", " & ", "'s ", "’s ") or not nxt[:1].isupper():
+            return False
+        if nxt in _THING_WORDS:
+            return True
+        k += 1
+    return False
+
+
 def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[NameHit]:
     """Personal names in folded `text`. `allowed` holds casefolded approved names
     (pseudonyms, persona names) that are not reported."""
     first, surnames, words = lists()
     towns, regions = places()
-    toks = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    toks = []
+    for m in _TOKEN.finditer(text):
+        tok, start, end = m.group(), m.start(), m.end()
+        clitic = _CLITIC.search(tok)
+        if clitic and clitic.start() > 0:       # "Sarah's", "Nobody'd": look up the word itself
+            tok, end = tok[:clitic.start()], start + clitic.start()
+        toks.append((tok, start, end))
     i = 0
     while i < len(toks):
         tok, start, end = toks[i]
@@ -97,15 +138,15 @@ def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Nam
             continue
         prev = toks[i - 1][0] if i else ""
         before = text[max(0, start - 40):start]
+        after = text[end:end + 12]
         titled = prev.rstrip(".") in TITLES and text[toks[i - 1][2]:start].strip(". ") == ""
-        cued = bool(_CUE.search(before))
+        unknown = tok.lower() not in words and tok not in towns and tok not in regions
+        listed = tok in first or tok in surnames
         via = ""
-        if titled or cued:
-            lower = tok.lower()
-            if tok in first or tok in surnames:
-                via = "list"
-            elif lower not in words or titled:
-                via = "cue"
+        if titled or _CUE.search(before) or _STRONG_BEFORE.search(before) or _STRONG_AFTER.match(after) \
+                and _IT_WAS.search(before):
+            # Strong syntax: a person slot. Even an everyday word is a name here ("my sister Precious").
+            via = "list" if listed else "cue"
         elif tok in first and tok not in towns and tok not in regions:
             ambiguous = tok.lower() in words
             if not ambiguous:
@@ -117,6 +158,15 @@ def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Nam
                     or (gap == " " and nxt in _SPEECH)
                 if supported or not _sentence_start(text, start):
                     via = "list"
+        elif unknown and (_WEAK_BEFORE.search(before) or _WEAK_AFTER.match(after)):
+            # A word no dictionary knows, in a place people are named: "I asked Dafydd", "Tendai said".
+            via = "list" if listed else "cue"
+        elif unknown and not _sentence_start(text, start) and i + 1 < len(toks):
+            # Two unknown capitalised words mid-sentence: "then Bronwen Wiśniewski from housing".
+            nxt, ns, _ne = toks[i + 1]
+            if text[end:ns] == " " and _capitalised(nxt) and (nxt in surnames or nxt.lower() not in words) \
+                    and nxt not in towns and nxt not in regions and nxt not in _NOT_NAMES:
+                via = "list" if listed or nxt in surnames else "cue"
         if not via:
             i += 1
             continue
@@ -130,6 +180,9 @@ def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Nam
                 j += 1
             else:
                 break
+        if _names_a_thing(toks, j, text):
+            i = j + 1         # "Oakfield Housing Association", "Brierley Ward": R6/R7, not a person
+            continue
         span_start = toks[i - 1][1] if titled else start
         span_end = toks[j][2]
         name_only = text[start:span_end]
