@@ -20,6 +20,7 @@ from pathlib import Path
 OUT = Path(__file__).with_name("privacy_eval.jsonl")
 SEED = 20261125
 N = 600
+N_HOLDOUT = 200
 
 # Hold-out names: written by hand, not drawn from the lists the detector ships.
 HOLDOUT_FIRST = """Siobhan Aoife Tomasz Oluwaseun Callum Niamh Rhys Eilidh Catrin Dafydd Ffion Iwan Hamish Morag
@@ -202,6 +203,53 @@ NEGATIVE = [
 ]
 
 
+# Held-out templates: written after the detectors were built and never used to tune them.
+# The benchmark reports them separately, so the "dev" numbers cannot flatter.
+HOLDOUT_POSITIVE = [
+    ("PERSON", "Thanks to {f}, I got the forms in on time."),
+    ("PERSON", "{f}'s mum used to take us to the centre."),
+    ("PERSON", "We had a worker, {p}, who was brilliant."),
+    ("PERSON", "Without {f} I'd have given up, honestly."),
+    ("PERSON", "I remember {t} saying it would be fine."),
+    ("PERSON", "Even {f} couldn't believe it."),
+    ("PERSON", "Anyway, {f} turned up with a flask of tea."),
+    ("PERSON", "She goes, {f}, you need to sit down."),
+    ("PERSON", "Apparently {p} had moved on by then."),
+    ("PERSON", "{f} never came back after that."),
+    ("PHONE", "Her mobile's {X} if it's urgent."),
+    ("PHONE", "Just text {X} when you're outside."),
+    ("EMAIL", "Send it to {X}, not the main inbox."),
+    ("POSTCODE", "The new flat's at {X}, nearer the shops."),
+    ("NHS", "Number on the letter: {X}."),
+    ("NINO", "It says {X} on my payslip."),
+    ("URL", "Go to {X} and click on help."),
+    ("DOB", "My date of birth is {X}, write that down."),
+    ("AGE", "He's only {X} and already doing nights."),
+]
+HOLDOUT_NEGATIVE = [
+    "Tuesday's clinic was cancelled again.",
+    "The Trussell Trust food bank helped us that winter.",
+    "Most people on Universal Credit know that feeling.",
+    "Doctor Who was on in the background.",
+    "Benefits Street made it worse for everyone.",
+    "Channel 4 did a programme about it.",
+    "Google Maps sent us the wrong way twice.",
+    "Tesco Express was the only shop open.",
+    "I read it on Facebook, like everyone else.",
+    "Mental Health Awareness Week was a joke on our ward.",
+    "Mum and Dad never knew about any of it.",
+    "Sure Start was brilliant while it lasted.",
+    "Hello Sunshine, she'd say to everyone who came in.",
+    "The form was 12 pages long and had 150 questions.",
+    "My rent went up by £45.60 a week.",
+    "Freephone 0800 numbers are free from mobiles now.",
+    "Paracetamol and a cup of tea, that's what they said.",
+    "Bank Holiday Monday was the worst day to be on call.",
+    "Job Centre, Council, Housing: three different doors.",
+    "Carers Week came and went and nothing changed.",
+]
+
+
 def fill(rng, entity, template):
     """Return (text, [(start, end, entity)])."""
     spans = []
@@ -238,7 +286,7 @@ def fill(rng, entity, template):
             start = len(text)
             text += values["X"]
             label = "AGE" if entity == "AGE" else entity
-            if entity == "AGE":
+            if entity == "AGE" and text.endswith("I was " + values["X"]):
                 start = len(text) - len(values["X"]) - len("I was ")
             spans.append((start, len(text), label))
             i += 3
@@ -281,7 +329,24 @@ def main() -> None:
             offset = len(text)
             text += sentence
             spans += [(a + offset, b + offset, e) for a, b, e in sp]
-        rows.append({"id": f"eval-{n:04d}", "text": text,
+        rows.append({"id": f"eval-{n:04d}", "set": "dev", "text": text,
+                     "spans": [{"start": a, "end": b, "entity": e, "value": text[a:b]} for a, b, e in spans]})
+    for n in range(N_HOLDOUT):
+        parts = []
+        for _ in range(rng.randrange(1, 4)):
+            if rng.random() < 0.4:
+                parts.append((rng.choice(HOLDOUT_NEGATIVE), []))
+            else:
+                entity, template = rng.choice(HOLDOUT_POSITIVE)
+                parts.append(fill(rng, entity, template))
+        text, spans = "", []
+        for sentence, sp in parts:
+            if text:
+                text += " "
+            offset = len(text)
+            text += sentence
+            spans += [(a + offset, b + offset, e) for a, b, e in sp]
+        rows.append({"id": f"holdout-{n:04d}", "set": "holdout", "text": text,
                      "spans": [{"start": a, "end": b, "entity": e, "value": text[a:b]} for a, b, e in spans]})
     with OUT.open("w", encoding="utf-8") as fh:
         for row in rows:

@@ -165,8 +165,9 @@ _AGE_NUM = rf"(?:\d{{1,3}}|{_NUMBER_WORDS})"
 _AGE = re.compile(
     rf"\b(?:aged?|age of|turned|turning)\s+(?P<a>{_AGE_NUM})\b(?!\s*(?:%|per ?cent|minutes|hours|days|weeks|months|times|pounds|quid))"
     rf"|\b(?P<b>{_AGE_NUM})[\s-]+(?:years?|yrs?)[\s-]+old\b"
-    rf"|\b(?:I'm|I am|she's|he's|she is|he is|they're|I was|she was|he was)\s+(?P<c>\d{{1,3}})\b"
-    r"(?=\s*(?:[.,;!?]|$|now|next|this|when|and|but|years?))"
+    rf"|\b(?:I'm|I am|she's|he's|she is|he is|they're|I was|she was|he was)"
+    rf"\s+(?:only\s+|just\s+|nearly\s+|almost\s+|barely\s+|still\s+)?(?P<c>\d{{1,3}})\b"
+    r"(?=\s*(?:[.,;!?]|$|now|next|this|when|and|but|years?|at the time|then))"
     r"|\bborn in (?P<d>(?:19|20)\d\d)\b",
     re.I,
 )
