@@ -1,0 +1,218 @@
+"""The `storygen` command. Each command parses its options and calls one function.
+
+Exit codes: 0 ok · 1 check findings (the build refused to publish) · 2 bad input or usage.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import EXIT_FINDINGS
+
+project_option = click.option(
+    "--project", "project_root", type=click.Path(file_okay=False, path_type=Path), default=".",
+    show_default=True, help="The story project folder (the one holding storygen.toml).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="storygen")
+def main():
+    """Turn coded interview excerpts into composite stories: a website and short videos.
+
+    \b
+    Typical use, inside a project folder:
+      storygen check          see what is wrong before anything is published
+      storygen build          write the site and videos into build/
+      storygen serve          preview the site in your browser as you edit
+    Every command has --help. Exit codes: 0 ok, 1 findings, 2 bad input.
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path):
+    """Start a new, empty story project in DIRECTORY.
+
+    Creates storygen.toml, narratives/ (codebook, sources, excerpts, stories,
+    private), templates/ and assets/, each with comments explaining what goes there.
+    """
+    from .scaffold import create_project
+
+    create_project(directory)
+    click.echo(f"created a story project in {directory}/ — next: add interviews to "
+               f"narratives/sources.yaml and excerpts to narratives/excerpts/")
+
+
+@main.command("check")
+@project_option
+@click.option("--drafts", is_flag=True, help="Also check draft and reviewed stories, as if publishing them.")
+@click.option("--story", "slugs", multiple=True, metavar="SLUG", help="Only report on this story (repeatable).")
+@click.option("--privacy-report", "privacy_report", is_flag=False, flag_value="-", default=None,
+              metavar="[FILE]", help="Print the privacy report per story, or write it as Markdown to FILE.")
+def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], privacy_report: str | None):
+    """Check every story that would be published, without writing anything.
+
+    Runs the integrity rules (enough sources, nobody dominating, consent,
+    reuse, theme support, review status) and the privacy guard, and lists each
+    problem with the file, line and fix. Exits 1 when anything would stop a build.
+    """
+    from .build import check, report
+
+    result = check(project_root, drafts=drafts, slugs=slugs)
+    if slugs:
+        result.findings = [f for f in result.findings if f.story in slugs]
+    report(result)
+    if privacy_report is not None and result.privacy is not None:
+        from .privacy import report_markdown
+
+        text = report_markdown(result.privacy)
+        if privacy_report == "-":
+            click.echo(text)
+        else:
+            Path(privacy_report).write_text(text, encoding="utf-8")
+            click.echo(f"privacy report written to {privacy_report}", err=True)
+    if result.blocking:
+        raise SystemExit(EXIT_FINDINGS)
+    stories = len(result.composites)
+    click.echo(f"ok: {stories} {'story' if stories == 1 else 'stories'} ready to publish", err=True)
+
+
+@main.command()
+@project_option
+@click.option("--only", type=click.Choice(["site", "video"]), help="Build only the site or only the videos.")
+@click.option("--story", "slugs", multiple=True, metavar="SLUG", help="Build only this story (repeatable).")
+@click.option("--drafts", is_flag=True, help="Publish draft stories too (marked DRAFT), for previews.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder instead of the project's build/.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["16:9", "9:16", "1:1", "4:5"]),
+              help="Video format(s) to render, overriding the stories' own (repeatable).")
+@click.option("--quality", type=click.Choice(["final", "draft"]),
+              help="Video quality: draft is smaller and quicker, for previewing.")
+@click.option("--burn-captions/--no-burn-captions", default=None, help="Burn captions into the video picture.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Render this many videos at once (one process each).")
+@click.option("--timings", is_flag=True, help="Print how long each phase took.")
+def build(project_root, only, slugs, drafts, out, formats, quality, burn_captions, jobs, timings):
+    """Check everything, then write the site and videos into build/.
+
+    Nothing is published unless every check passes, and a failed build leaves
+    the previous build/ exactly as it was.
+    """
+    from .build import Timings, build as run_build
+
+    clock = Timings()
+    result = run_build(project_root, only=only, slugs=slugs, drafts=drafts, out=out,
+                       formats=list(formats) or None, quality=quality, burn_captions=burn_captions,
+                       jobs=jobs, timings=clock)
+    if timings:
+        click.echo(clock.table(), err=True)
+    count = len(result.composites)
+    click.echo(f"built {count} {'story' if count == 1 else 'stories'} into "
+               f"{out or result.project.config.build.output}/", err=True)
+
+
+@main.command("import")
+@project_option
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "taguette", "qualcoder", "refi"]))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--map", "mapping", metavar="FIELD=COLUMN,…",
+              help="CSV/XLSX only: which columns hold the fields, e.g. text=Quote,codes=Themes.")
+@click.option("--documents", "documents_map", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Taguette only: a CSV mapping document names to source ids (columns document,source_id).")
+@click.option("--dry-run", is_flag=True, help="Show what would change without writing anything.")
+def import_command(project_root, fmt, file, mapping, documents_map, dry_run):
+    """Import coded excerpts from a spreadsheet or a qualitative-analysis tool.
+
+    \b
+    FORMAT is one of:
+      csv        a spreadsheet (.csv or .xlsx) with excerpt_id, source_id, text, codes
+      taguette   Taguette highlights/codebook export or project .sqlite3
+      qualcoder  a QualCoder project (.qda folder or its database) or coding report
+      refi       a REFI-QDA project (.qdpx) or codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA…
+    Re-importing the same file changes nothing; local edits (featured, singular,
+    consent) are kept. New sources get no consent until you record it.
+    """
+    from .importers.commands import run_import
+
+    run_import(project_root, fmt, file, mapping=mapping, documents_map=documents_map, dry_run=dry_run)
+
+
+@main.group()
+def export():
+    """Export the project for researchers to audit in their own tools."""
+
+
+@export.command("refi")
+@project_option
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def export_refi(project_root, out):
+    """Write the project as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder…"""
+    from .importers.commands import run_export_refi
+
+    run_export_refi(project_root, out)
+
+
+@main.command()
+@project_option
+@click.option("--theme", required=True, metavar="CODE", help="The theme (code id) the story is about.")
+@click.option("--role", help="Only voices of this role, e.g. staff or community.")
+@click.option("--title", help="A working title (you can change it later).")
+def draft(project_root, theme, role, title):
+    """Start a new draft story from eligible excerpts on a theme.
+
+    Picks excerpts that satisfy every rule (enough sources, nobody dominating,
+    consent, not used elsewhere) and writes narratives/stories/<slug>.md with
+    status draft, for you to edit. If no such story exists in the data, says why.
+    """
+    from .compose.draft import write_draft
+
+    path = write_draft(project_root, theme=theme, role=role, title=title)
+    click.echo(f"wrote {path} — edit the bridge text and persona, then `storygen check --drafts`")
+
+
+@main.command()
+@project_option
+def stories(project_root):
+    """List every story with its status, sources, words and spoken duration."""
+    from .reports import stories_table
+
+    click.echo(stories_table(project_root))
+
+
+@main.command()
+@project_option
+def tags(project_root):
+    """List the codebook's themes with how many excerpts and sources use each."""
+    from .reports import tags_table
+
+    click.echo(tags_table(project_root))
+
+
+@main.command()
+@project_option
+@click.argument("slug")
+def audit(project_root, slug):
+    """Show, for reviewers only, which source each part of a story came from.
+
+    This is the private provenance view: it prints to your terminal and is
+    never written into the site or videos.
+    """
+    from .reports import audit_story
+
+    click.echo(audit_story(project_root, slug))
+
+
+@main.command()
+@project_option
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--drafts/--no-drafts", default=True, show_default=True, help="Show draft stories (marked DRAFT).")
+def serve(project_root, port, drafts):
+    """Preview the site at http://127.0.0.1:PORT/, rebuilding as you edit.
+
+    Only this computer can see it. The page reloads itself when a project file changes.
+    """
+    from .serve import serve as run_serve
+
+    run_serve(project_root, port=port, drafts=drafts)

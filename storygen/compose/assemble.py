@@ -1,0 +1,177 @@
+"""Turn a story definition into a Composite: ordered segments with provenance, and statistics.
+
+The story body is Markdown with Jinja2. `excerpt("ID")` and `excerpts(...)`
+do not insert excerpt text into the template output; they insert a private
+marker that is swapped for an excerpt segment afterwards. Excerpt text therefore
+never passes through the template engine and can never run as template code.
+"""
+from __future__ import annotations
+
+import re
+import sys
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..errors import ProjectError
+from ..model import (Composite, CompositeStats, Excerpt, Project, Segment, Story, count_words)
+from ..project import did_you_mean
+from .select import query
+
+# A marker no author will type: private-use characters around an index.
+MARK = re.compile("\ue000(\\d+)\ue001")
+HEADING = re.compile(r"^(#{2,4})\s+(.+?)\s*#*\s*$")
+EXPLICIT_ID = re.compile(r"""excerpt\(\s*["']([^"']+)["']""")
+
+
+def story_environment() -> SandboxedEnvironment:
+    """Sandboxed: story bodies are the team's text, but a template must never reach Python."""
+    return SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                                keep_trailing_newline=True)
+
+
+def check_template_syntax(project: Project, story: Story) -> None:
+    try:
+        story_environment().parse(story.body)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ProjectError(f"template error in the story body: {exc.message}",
+                           path=story.origin.path, line=story.body_line + (exc.lineno or 1) - 1,
+                           hint="check that every {{ … }} and {% … %} is closed and spelled right") from None
+
+
+def explicit_ids(story: Story) -> set[str]:
+    """Ids a story names with excerpt("…"): other stories' queries leave these alone (C10)."""
+    return set(EXPLICIT_ID.findall(story.body))
+
+
+def compose(project: Project, story: Story, *, claimed_elsewhere: set[str] = frozenset()) -> Composite:
+    """Render one story to a Composite. Raises ProjectError for problems in the story file."""
+    picked: list[tuple[Excerpt, int | None]] = []
+    used: set[str] = set()
+    env = story_environment()
+    path = story.origin.path
+
+    def calling_line() -> int | None:
+        # Find the template frame that called us, and map it back to the story file's line.
+        frame = sys._getframe(2)
+        while frame is not None:
+            if frame.f_code.co_filename == str(path):
+                return story.body_line + template.get_corresponding_lineno(frame.f_lineno) - 1
+            frame = frame.f_back
+        return None
+
+    def mark(item: Excerpt) -> str:
+        used.add(item.id)
+        picked.append((item, calling_line()))
+        return f"\n\n\ue000{len(picked) - 1}\ue001\n\n"
+
+    def excerpt(excerpt_id: str) -> str:
+        if excerpt_id not in project.excerpts:
+            raise ProjectError(f"the story uses excerpt `{excerpt_id}`, which does not exist",
+                               path=path, line=calling_line(),
+                               hint=did_you_mean(excerpt_id, project.excerpts, "an excerpts file"))
+        return mark(project.excerpts[excerpt_id])
+
+    def excerpts(codes=(), role=None, sector=None, featured=None, count=None) -> str:
+        codes = (codes,) if isinstance(codes, str) else tuple(codes)
+        for code in codes:
+            if code not in project.codes:
+                raise ProjectError(f"the story's query names unknown code `{code}`", path=path,
+                                   line=calling_line(), hint=did_you_mean(code, project.codes, "the codebook"))
+        found = query(project, story, codes=codes, role=role, sector=sector, featured=featured,
+                      count=count, skip=used | (claimed_elsewhere - explicit_ids(story)))
+        return "".join(mark(item) for item in found)
+
+    try:
+        template = env.from_string(story.body, globals={"excerpt": excerpt, "excerpts": excerpts,
+                                                         "story": story, "persona": story.persona})
+        template.filename = str(path)
+        rendered = template.render()
+    except jinja2.TemplateSyntaxError as exc:
+        raise ProjectError(f"template error in the story body: {exc.message}", path=path,
+                           line=story.body_line + (exc.lineno or 1) - 1,
+                           hint="check that every {{ … }} and {% … %} is closed and spelled right") from None
+    except jinja2.UndefinedError as exc:
+        raise ProjectError(f"the story body uses something undefined: {exc.message}", path=path,
+                           line=_error_line(exc, story), hint="available: excerpt(\"ID\"), excerpts(codes=[…], "
+                           "role=…, sector=…, featured=…, count=N), story, persona") from None
+    except jinja2.TemplateError as exc:
+        raise ProjectError(f"the story body could not be rendered: {exc}", path=path,
+                           line=_error_line(exc, story)) from None
+    segments = tuple(_segments(rendered, picked, project))
+    return Composite(story=story, segments=segments, stats=statistics(project, story, segments))
+
+
+def _error_line(exc: Exception, story: Story) -> int | None:
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(story.origin.path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return story.body_line + line - 1 if line else story.body_line
+
+
+def _segments(rendered: str, picked, project: Project):
+    for block in re.split(r"\n\s*\n", rendered):
+        block = block.strip()
+        if not block:
+            continue
+        heading = HEADING.match(block) if "\n" not in block else None
+        if heading:
+            yield Segment(kind="heading", text=heading.group(2), level=len(heading.group(1)))
+            continue
+        position = 0
+        for found in MARK.finditer(block):
+            before = block[position:found.start()].strip()
+            if before:
+                yield Segment(kind="bridge", text=before)
+            item, line = picked[int(found.group(1))]
+            yield Segment(kind="excerpt", text=item.text, excerpt_id=item.id, source_id=item.source_id,
+                          text_hash=item.text_hash, codes=item.codes, line=line)
+            position = found.end()
+        rest = block[position:].strip()
+        if rest:
+            yield Segment(kind="bridge", text=rest)
+
+
+def statistics(project: Project, story: Story, segments) -> CompositeStats:
+    source_words: dict[str, int] = {}
+    bridge_words = 0
+    for segment in segments:
+        if segment.kind == "excerpt":
+            source_words[segment.source_id] = source_words.get(segment.source_id, 0) + segment.words
+        else:
+            bridge_words += count_words(segment.text)
+    quoted = sum(source_words.values())
+    theme_sources = {}
+    for theme in story.themes:
+        backing = {s.source_id for s in segments if s.kind == "excerpt"
+                   and any(project.codes[c].within(theme) for c in s.codes)}
+        theme_sources[theme] = tuple(sorted(backing))
+    total = quoted + bridge_words
+    wpm = project.config.rules.words_per_minute
+    return CompositeStats(sources=tuple(sorted(source_words)), source_words=dict(sorted(source_words.items())),
+                          quoted_words=quoted, bridge_words=bridge_words, total_words=total,
+                          theme_sources=theme_sources, duration_seconds=round(total / wpm * 60, 1))
+
+
+def compose_all(project: Project, stories: list[Story]) -> list[Composite]:
+    """Compose several stories, sharing excerpts out so that queries never reuse one (C10).
+
+    Approved stories are composed first, then the rest, each in slug order; a
+    query skips excerpts that another story names explicitly or that an earlier
+    story already took. Approved stories therefore come out the same whether or
+    not drafts are being built alongside them.
+    """
+    named = {story.slug: explicit_ids(story) for story in project.stories}
+    order = sorted(stories, key=lambda s: (not s.approved, s.slug))
+    taken: set[str] = set()
+    by_slug = {}
+    for story in order:
+        elsewhere = taken.union(*(ids for slug, ids in named.items() if slug != story.slug))
+        check_template_syntax(project, story)
+        composite = compose(project, story, claimed_elsewhere=elsewhere)
+        taken.update(s.excerpt_id for s in composite.excerpt_segments)
+        by_slug[story.slug] = composite
+    return [by_slug[story.slug] for story in stories]

@@ -1,0 +1,181 @@
+"""Read YAML the way people who edit text files expect, remembering lines.
+
+Two deliberate departures from plain `yaml.safe_load`:
+- every scalar stays the text you typed (`no`, `010`, `1.10` are strings); the
+  schema code decides what is a yes/no or a number, so YAML's surprises (the
+  "Norway problem") cannot turn a code id into `False`;
+- every mapping and list remembers the line it starts on, and every key its
+  line, so an error deep in a file with hundreds of excerpts points at the
+  right line. Duplicate keys are an error, not a silent overwrite.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .errors import ProjectError
+
+TRUE_WORDS = {"yes", "true", "y", "on", "1"}
+FALSE_WORDS = {"no", "false", "n", "off", "0", ""}
+
+
+class Map(dict):
+    """A mapping that knows its own line and each key's line (1-based)."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class Seq(list):
+    """A list that knows its own line and each item's line (1-based)."""
+
+    line: int = 0
+    item_lines: list
+
+
+def read_text(path: Path) -> str:
+    """Read a project text file as UTF-8, with a clear error otherwise."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ProjectError(
+            f"not UTF-8 text (byte {exc.start} cannot be decoded)", path=path, line=line,
+            hint="re-save the file as UTF-8 (in most editors: Save As… → Encoding: UTF-8)",
+        ) from None
+    return text.replace("\r\n", "\n")
+
+
+def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0):
+    """Parse a YAML document into Map/Seq/str, keeping line numbers.
+
+    `line_offset` shifts reported lines, for YAML embedded in a larger file
+    (a story's front matter).
+    """
+    if text is None:
+        text = read_text(path)
+    try:
+        node = yaml.compose(text, Loader=yaml.BaseLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        problem = exc.problem or str(exc)
+        raise ProjectError(
+            f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else ""),
+            path=path, line=line,
+            hint="check indentation (spaces, not tabs) and that text with a `:` or `#` is quoted",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ProjectError(f"YAML error: {exc}", path=path) from None
+    if node is None:
+        return Map()
+    return _convert(node, path, line_offset)
+
+
+def _convert(node, path: Path, offset: int):
+    line = node.start_mark.line + 1 + offset
+    if isinstance(node, yaml.MappingNode):
+        result = Map()
+        result.line = line
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ProjectError("a key must be plain text", path=path,
+                                   line=key_node.start_mark.line + 1 + offset)
+            key = key_node.value
+            key_line = key_node.start_mark.line + 1 + offset
+            if key in result:
+                raise ProjectError(
+                    f"`{key}` appears twice (first on line {result.key_lines[key]})",
+                    path=path, line=key_line, hint="remove or rename one of them")
+            result[key] = _convert(value_node, path, offset)
+            result.key_lines[key] = key_line
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        result = Seq(_convert(item, path, offset) for item in node.value)
+        result.line = line
+        result.item_lines = [item.start_mark.line + 1 + offset for item in node.value]
+        return result
+    return node.value
+
+
+class Fields:
+    """Typed access to one YAML mapping, with errors that name file, line and key."""
+
+    def __init__(self, mapping, path: Path, what: str):
+        if not isinstance(mapping, Map):
+            line = getattr(mapping, "line", None)
+            raise ProjectError(f"{what} should be a set of `key: value` lines", path=path, line=line)
+        self.map = mapping
+        self.path = path
+        self.what = what
+        self.used: set[str] = set()
+
+    @property
+    def line(self) -> int:
+        return self.map.line
+
+    def error(self, key: str | None, message: str, hint: str | None = None) -> ProjectError:
+        line = self.map.line_of(key) if key else self.map.line
+        return ProjectError(message, path=self.path, line=line, hint=hint)
+
+    def text(self, key: str, default: str | None = None, *, required: bool = False) -> str:
+        self.used.add(key)
+        if key not in self.map:
+            if required:
+                raise self.error(None, f"{self.what} has no `{key}`", hint=f"add a line `{key}: …`")
+            return default if default is not None else ""
+        value = self.map[key]
+        if not isinstance(value, str):
+            raise self.error(key, f"`{key}` should be text, not a list or mapping")
+        return value
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        self.used.add(key)
+        if key not in self.map:
+            return default
+        value = self.map[key]
+        word = value.strip().lower() if isinstance(value, str) else None
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise self.error(key, f"`{key}` should be yes or no, got {value!r}", hint=f"write `{key}: yes` or `{key}: no`")
+
+    def words(self, key: str) -> tuple[str, ...]:
+        """A list of short texts, written as `[a, b]`, a YAML list, or one `a; b` line."""
+        self.used.add(key)
+        value = self.map.get(key)
+        if value is None or value == "":
+            return ()
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(v.strip() for v in value if v.strip())
+        raise self.error(key, f"`{key}` should be a list of text, like [a, b]")
+
+    def table(self, key: str):
+        self.used.add(key)
+        value = self.map.get(key)
+        if value is None or value == "":
+            empty = Map()
+            empty.line = self.map.line_of(key)
+            empty.key_lines = {}
+            return empty
+        if not isinstance(value, Map):
+            raise self.error(key, f"`{key}` should be a set of `key: value` lines")
+        return value
+
+    def reject_unknown(self, known: set[str]) -> None:
+        import difflib
+
+        for key in self.map:
+            if key not in known:
+                guess = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f"did you mean `{guess[0]}`?" if guess else f"known fields: {', '.join(sorted(known))}"
+                raise self.error(key, f"unknown field `{key}` in {self.what}", hint=hint)
