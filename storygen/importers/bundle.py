@@ -33,6 +33,32 @@ def slug(name: str) -> str:
     return out
 
 
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")   # what the project loader accepts
+
+
+def safe_id(name: str) -> str:
+    """A source/excerpt id from a name: letters, digits, `_ . -` only (`case one` -> `case-one`)."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    out = re.sub(r"[^A-Za-z0-9_.-]+", "-", folded).strip("-_.")
+    return out or "id-" + short_hash(name)
+
+
+def check_id(value: str, what: str, where: str, path) -> str:
+    if not ID_RE.match(value):
+        raise ImportError_(f"{where}: {what} {value!r} may only contain letters, digits, `_`, `.` "
+                           "and `-`, starting with a letter or digit", path=path,
+                           hint=f"for example {safe_id(value)!r}")
+    return value
+
+
+def hex_colour(value: str) -> str:
+    """#abc / #AABBCC -> #aabbcc; anything else -> "" (the codebook's default applies)."""
+    value = (value or "").strip()
+    if re.fullmatch(r"#[0-9A-Fa-f]{3}", value):
+        value = "#" + "".join(c * 2 for c in value[1:])
+    return value.lower() if re.fullmatch(r"#[0-9A-Fa-f]{6}", value) else ""
+
+
 def short_hash(text: str, n: int = 6) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:n]
 
@@ -140,8 +166,8 @@ class Bundle:
         code = self.codes[parent_id]
         if description and not code.description:
             code.description = clean_text(description)
-        if colour and not code.colour:
-            code.colour = colour
+        if hex_colour(colour) and not code.colour:
+            code.colour = hex_colour(colour)
         return parent_id
 
     def source(self, source_id: str) -> SourceIn:

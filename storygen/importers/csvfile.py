@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import ImportError_
-from .bundle import Bundle, ExcerptIn, apply_source_fields, clean_text, parse_flag
+from .bundle import Bundle, ExcerptIn, apply_source_fields, check_id, clean_text, parse_flag
 from .safety import SafeZip, read_bytes
 
 REQUIRED = ("excerpt_id", "source_id", "text", "codes")
@@ -207,6 +207,8 @@ def import_csv(path: Path, *, mapping: str | dict | None = None, encoding: str |
             if not value:
                 raise ImportError_(f"{where}: `{col[key]}` is empty", path=path, line=n,
                                    hint="every row needs an excerpt id, a source id and the text")
+        check_id(ex_id, "excerpt id", where, path)
+        check_id(src_id, "source id", where, path)
         codes = [bundle.add_code(names) for names in split_codes(get("codes"))]
         src = bundle.source(src_id)
         for key in SOURCE_COLUMNS:

@@ -90,3 +90,23 @@ def load_file(path: Path):
         raise ProjectError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=path,
                            line=mark.line + 1 if mark else None,
                            hint="fix the file by hand before importing into it") from None
+
+
+def explicit_colours(codebook: Path) -> dict[str, str]:
+    """Code id -> colour, only where the codebook states one (children inherit otherwise)."""
+    out: dict[str, str] = {}
+
+    def walk(tree, prefix):
+        for key, entry in (tree or {}).items():
+            if not isinstance(entry, dict):
+                continue
+            cid = f"{prefix}/{key}" if prefix else key
+            colour = str(entry.get("colour") or entry.get("color") or "").lower()
+            if colour:
+                out[cid] = colour
+            if isinstance(entry.get("codes"), dict):
+                walk(entry["codes"], cid)
+
+    data = load_file(codebook)
+    walk(data if isinstance(data, dict) else {}, "")
+    return out
