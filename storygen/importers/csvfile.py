@@ -133,13 +133,9 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> list[t
     return rows
 
 
-def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
-               sheet: str | None = None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Read a CSV or XLSX file into (header, [(line, {column: value})]).
-
-    Column names are stripped; blank rows are skipped; the line is the
-    spreadsheet row (for CSV, the line the record starts on).
-    """
+def read_rows(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
+              sheet: str | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and non-blank rows as lists of strings (duplicate column names allowed)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raw = _read_xlsx(path, sheet)
     else:
@@ -148,7 +144,17 @@ def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None
     if not raw:
         raise ImportError_("the file has no header row", path=path)
     (_, header), body = raw[0], raw[1:]
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    return [h.strip().lstrip("\ufeff") for h in header], body
+
+
+def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
+               sheet: str | None = None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Read a CSV or XLSX file into (header, [(line, {column: value})]).
+
+    Column names are stripped; blank rows are skipped; the line is the
+    spreadsheet row (for CSV, the line the record starts on).
+    """
+    header, body = read_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
     seen = set()
     for h in header:
         if h and h.lower() in seen:

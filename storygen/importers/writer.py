@@ -229,7 +229,7 @@ def _merge_excerpts(nar: _Narratives, bundle: Bundle, report: MergeReport) -> No
             changes.append("text")
         old_codes = entry.get("codes", [])
         old_codes = [old_codes] if isinstance(old_codes, str) else list(old_codes)
-        if old_codes != codes:
+        if set(old_codes) != set(codes):   # same codes in another order: not a change
             added = [c for c in codes if c not in old_codes]
             removed = [c for c in old_codes if c not in codes]
             entry["codes"] = Flow(codes)
