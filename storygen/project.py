@@ -210,6 +210,8 @@ def _read_stories(root: Path, folder: Path, codes: dict[str, Code]) -> list[Stor
     if not folder.is_dir():
         return stories
     for path in sorted(folder.glob("*.md")):
+        if path.stem.upper() == "README":     # notes for the team, not a story
+            continue
         stories.append(read_story(root, path, codes))
     return stories
 

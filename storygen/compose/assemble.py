@@ -83,9 +83,12 @@ def compose(project: Project, story: Story, *, claimed_elsewhere: set[str] = fro
         return "".join(mark(item) for item in found)
 
     try:
-        template = env.from_string(story.body, globals={"excerpt": excerpt, "excerpts": excerpts,
-                                                         "story": story, "persona": story.persona})
-        template.filename = str(path)
+        # Compiled under the story's own file name, so template frames and tracebacks can be
+        # mapped back to lines in the story file.
+        code = env.compile(story.body, name=story.slug, filename=str(path))
+        template = env.template_class.from_code(
+            env, code, env.make_globals({"excerpt": excerpt, "excerpts": excerpts,
+                                         "story": story, "persona": story.persona}))
         rendered = template.render()
     except jinja2.TemplateSyntaxError as exc:
         raise ProjectError(f"template error in the story body: {exc.message}", path=path,
