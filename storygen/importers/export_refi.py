@@ -36,6 +36,7 @@ NS_PROJECT = "urn:QDA-XML:project:1.0"
 GUID_NS = uuid.UUID("6f1d3c52-5e0b-5b8e-9a57-73746f727967")  # fixed: same GUIDs every export
 FEATURED_NOTE = "storygen: featured"
 SINGULAR_NOTE = "storygen: singular"
+CODE_IDS_NOTE = "storygen: code ids"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -136,8 +137,12 @@ def build_project_xml(root: Path) -> tuple[bytes, dict[str, str], dict]:
             pos = end + 2
         files[f"sources/{src_guid}.txt"] = "\n\n".join(parts)
 
+    # storygen's own code ids (they need not be slugs of the names), so a re-import keeps them
+    notes_el = SubElement(xml, "Notes")
+    ids_note = SubElement(notes_el, "Note", guid=guid("note", "code-ids"), name=CODE_IDS_NOTE)
+    _text_el(ids_note, "PlainTextContent",
+             "".join(f"{guid('code', c)} {c}\n" for c in project.codes))
     if any(flagged.values()):
-        notes_el = SubElement(xml, "Notes")
         for flag, title, text in (("featured", FEATURED_NOTE, "Excerpts marked featured in storygen."),
                                   ("singular", SINGULAR_NOTE, "Excerpts marked singular (too "
                                    "identifying) in storygen: never used in a composite.")):

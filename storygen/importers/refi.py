@@ -33,6 +33,7 @@ GUID_RE = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA
 STORYGEN_ORIGIN = "storygen"
 FEATURED_NOTE = "storygen: featured"
 SINGULAR_NOTE = "storygen: singular"
+CODE_IDS_NOTE = "storygen: code ids"
 
 
 def import_refi(path: Path, *, documents_map: Path | None = None, **_ignored) -> Bundle:
@@ -110,6 +111,8 @@ class _Reader:
         self.variables = {_guid(v): (v.get("name") or "").strip()
                           for v in children(child(root, "Variables") or Element("x"), "Variable")}
         self.notes = self._notes(child(root, "Notes"))
+        if self.ours:
+            self._keep_storygen_code_ids()
         self.source_of_doc, self.source_of_sel = self._cases(child(root, "Cases"))
         sources = child(root, "Sources")
         for el in (sources if sources is not None else []):
@@ -130,6 +133,20 @@ class _Reader:
         if sets is not None and len(sets):
             b.losses.append(f"{len(sets)} set(s): storygen keeps stories in narratives/stories/, "
                             "so sets are not imported")
+
+    def _keep_storygen_code_ids(self) -> None:
+        """A storygen export lists its code ids in a note: use them instead of new slugs."""
+        listing = next((text for name, text in self.notes.values() if name == CODE_IDS_NOTE), "")
+        wanted = dict(line.split(" ", 1) for line in listing.splitlines() if " " in line)
+        rename = {self.code_ids[g]: cid.strip() for g, cid in wanted.items() if g in self.code_ids}
+        if not rename:
+            return
+        b = self.b
+        b.codes = {rename.get(old, old): code for old, code in b.codes.items()}
+        for new_id, code in b.codes.items():
+            code.id = new_id
+        b._by_names = {names: rename.get(old, old) for names, old in b._by_names.items()}
+        self.code_ids = {g: rename.get(old, old) for g, old in self.code_ids.items()}
 
     def _notes(self, notes_el: Element | None) -> dict[str, tuple[str, str]]:
         out = {}

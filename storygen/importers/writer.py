@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ImportError_, ProjectError
-from .bundle import Bundle, ExcerptIn, clean_text, slug
+from .bundle import Bundle, ExcerptIn, clean_text
 from .yamlio import Flow, YesNo, dump, load_file
 
 CONSENT_KEYS = ("composite", "web", "video")
@@ -125,7 +125,7 @@ def _merge_codes(nar: _Narratives, bundle: Bundle, report: MergeReport) -> None:
             if not isinstance(parent.get("codes"), dict):
                 parent["codes"] = {}
             container = parent["codes"]
-        seg = slug(code.name)
+        seg = code.id.rsplit("/", 1)[-1]   # the importer's slug (or the id a storygen export kept)
         key, n = seg, 2
         while key in container:
             key, n = f"{seg}-{n}", n + 1
