@@ -199,3 +199,21 @@ def test_fuzzed_csv_gives_only_clean_errors(tmp_path, data):
         import_csv(file)
     except ImportError_ as exc:
         assert str(file) in str(exc)
+
+
+def test_cli_encoding_and_sheet_options(tmp_path):
+    root = empty_project(tmp_path / "p")
+    latin = write_csv(tmp_path / "latin.csv", [["A1", "S1", "Café crème", "Food"]], HEADER[:4], encoding="cp1252")
+    assert _cli(root, "csv", latin).exit_code == 2
+    result = _cli(root, "csv", latin, "--encoding", "cp1252")
+    assert result.exit_code == 0, result.output
+    book = openpyxl.Workbook()
+    book.active.title = "notes"
+    ws = book.create_sheet("quotes")
+    ws.append(HEADER[:4])
+    ws.append(["B1", "S2", "From the second sheet", "Food"])
+    book.save(tmp_path / "two.xlsx")
+    result = _cli(root, "csv", tmp_path / "two.xlsx", "--sheet", "quotes")
+    assert result.exit_code == 0, result.output
+    p = loaded(root)
+    assert p.excerpts["A1"].text == "Café crème" and p.excerpts["B1"].text == "From the second sheet"
