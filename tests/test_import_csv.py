@@ -55,7 +55,7 @@ def test_import_into_existing_project_adds_codes_sources_excerpts(project, tmp_p
     assert (n01.role, n01.sector) == ("staff", "council")
     # consent for composites was never stated: safe default is no, and the summary says so
     assert (n01.consent.composite, n01.consent.web, n01.consent.video) == (False, True, False)
-    assert "have no consent" in summary.output
+    assert "consent not stated in the export for 2 new source(s) (N01, N02)" in summary.output
 
 
 def test_reimport_changes_no_byte(project, tmp_path):

@@ -73,11 +73,20 @@ def run_import(project_root: Path, fmt: str, file: Path, *, dry_run: bool = Fals
     report = merge_bundle(project_root, bundle, dry_run=dry_run)
     summary = ImportSummary(fmt, file, dry_run, len(bundle.sources), len(bundle.excerpts),
                             len(bundle.codes), report, bundle.losses, bundle.notes)
-    if report.sources_added:
+    unstated = [sid for sid in report.sources_added
+                if set(bundle.sources[sid].consent) != {"composite", "web", "video"}]
+    unknown = [sid for sid in report.sources_added
+               if not (bundle.sources[sid].role and bundle.sources[sid].sector)]
+    if unstated:
         summary.notes.append(
-            f"{len(report.sources_added)} new source(s) have no consent (composite, web and video "
-            "are `no`) unless the export stated it, and role/sector `unknown` where it did not: "
-            "set them in narratives/sources.yaml before building")
+            f"consent not stated in the export for {len(unstated)} new source(s) "
+            f"({', '.join(unstated[:SHOW])}{', …' if len(unstated) > SHOW else ''}): what was not "
+            "stated is `no` until you record it in narratives/sources.yaml")
+    if unknown:
+        summary.notes.append(
+            f"role or sector not stated for {len(unknown)} new source(s) "
+            f"({', '.join(unknown[:SHOW])}{', …' if len(unknown) > SHOW else ''}): they are "
+            "`unknown` until you set them in narratives/sources.yaml")
     if not dry_run:
         summary.findings = privacy_findings(project_root, report.imported_ids, summary.notes)
     print_summary(summary, echo)
