@@ -217,3 +217,28 @@ def test_cli_encoding_and_sheet_options(tmp_path):
     assert result.exit_code == 0, result.output
     p = loaded(root)
     assert p.excerpts["A1"].text == "Café crème" and p.excerpts["B1"].text == "From the second sheet"
+
+
+def test_excerpts_in_sub_folders_are_updated_in_place(project, tmp_path):
+    folder = project / "narratives" / "excerpts" / "council"
+    folder.mkdir()
+    (project / "narratives" / "excerpts" / "S01.yaml").rename(folder / "S01.yaml")
+    rows = [["S01-01", "S01", "A new version of the first excerpt.", "turning-off-targets"]]
+    summary = quiet_import(project, "csv", write_csv(tmp_path / "x.csv", rows, HEADER[:4]))
+    assert summary.report.excerpts_updated == [
+        "S01-01: text, codes +turning-off-targets -turning-off-targets/time-to-listen "
+        "-working-together/shared-records"]
+    assert summary.report.files_written == ["narratives/excerpts/council/S01.yaml"]
+    assert loaded(project).excerpts["S01-01"].text == "A new version of the first excerpt."
+
+
+def test_adding_to_a_hand_written_file_keeps_its_excerpts(project, tmp_path):
+    before = {k: v.text for k, v in loaded(project).excerpts.items()}
+    rows = [["S01-09", "S01", "One more from S01.", "working-together"]]
+    summary = quiet_import(project, "csv", write_csv(tmp_path / "x.csv", rows, HEADER[:4]))
+    assert summary.report.files_written == ["narratives/excerpts/S01.yaml"]
+    after = loaded(project).excerpts
+    assert {k: after[k].text for k in before} == before
+    assert after["S01-09"].source_id == "S01"
+    text = (project / "narratives" / "excerpts" / "S01.yaml").read_text()
+    assert text.endswith("  - id: S01-09\n    codes: [working-together]\n    text: One more from S01.\n")

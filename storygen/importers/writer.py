@@ -76,8 +76,9 @@ class _Narratives:
                                    path=narratives / name)
         files, where = {}, {}
         folder = narratives / "excerpts"
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-            rel = f"excerpts/{path.name}"
+        # the loader reads sub-folders too, so an id anywhere under excerpts/ is "already here"
+        for path in sorted(folder.rglob("*.yaml")) if folder.is_dir() else []:
+            rel = path.relative_to(narratives).as_posix()
             data = load_file(path) or {}
             if not isinstance(data, dict) or not isinstance(data.get("excerpts", []), list):
                 raise ProjectError("expected `excerpts:` with a list of excerpts", path=path)
