@@ -242,3 +242,24 @@ def test_adding_to_a_hand_written_file_keeps_its_excerpts(project, tmp_path):
     assert after["S01-09"].source_id == "S01"
     text = (project / "narratives" / "excerpts" / "S01.yaml").read_text()
     assert text.endswith("  - id: S01-09\n    codes: [working-together]\n    text: One more from S01.\n")
+
+
+@settings(max_examples=int(__import__("os").environ.get("FUZZ", 40)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=80),
+       memo=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30),
+       code=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20))
+def test_any_text_survives_the_yaml_round_trip(tmp_path_factory, text, memo, code):
+    """Whatever an interview says, the written YAML reads back to the same words."""
+    from storygen.importers.bundle import clean_text
+
+    if not clean_text(text) or not code.strip(" ;>/"):
+        return
+    root = empty_project(tmp_path_factory.mktemp("p"))
+    file = write_csv(root / "x.csv", [["E1", "S1", text, code, memo]], HEADER[:4] + ["memo"])
+    quiet_import(root, "csv", file)
+    ex = loaded(root).excerpts["E1"]
+    assert ex.text == clean_text(text)
+    assert ex.memo == clean_text(memo)
+    before = snapshot(root)
+    quiet_import(root, "csv", file)
+    assert snapshot(root) == before
