@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import openpyxl
 import pytest
@@ -190,7 +191,8 @@ def test_cli_import_and_dry_run(project, tmp_path):
     assert "narratives/excerpts/N01.yaml" in result.output
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("FUZZ", 60)), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=400) | st.text(alphabet=',;"\n\r\tabc>é\x00\ufeff', max_size=200).map(str.encode))
 def test_fuzzed_csv_gives_only_clean_errors(tmp_path, data):
     file = tmp_path / "fuzz.csv"
@@ -244,7 +246,7 @@ def test_adding_to_a_hand_written_file_keeps_its_excerpts(project, tmp_path):
     assert text.endswith("  - id: S01-09\n    codes: [working-together]\n    text: One more from S01.\n")
 
 
-@settings(max_examples=int(__import__("os").environ.get("FUZZ", 40)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("FUZZ", 40)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=80),
        memo=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30),
        code=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 
 import pytest
@@ -79,8 +80,8 @@ def test_reimport_is_idempotent_and_documents_map(tmp_path):
     assert list(loaded(root).sources) == ["B17"]
 
 
-def make_qdpx(path, qde: str | bytes, extra: dict | None = None):
-    with zipfile.ZipFile(path, "w") as zf:
+def make_qdpx(path, qde: str | bytes, extra: dict | None = None, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression) as zf:
         zf.writestr("project.qde", qde)
         for name, data in (extra or {}).items():
             zf.writestr(name, data)
@@ -171,11 +172,13 @@ def test_small_valid_file_and_taguette_style_codebook(tmp_path):
     assert book.codes["risk/small-bets"].colour == "#aabbcc"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("FUZZ", 60)), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzzed_qdpx_and_xml_give_only_clean_errors(tmp_path, data):
     base = io.BytesIO()
-    make_qdpx(base, SMALL.format(end=4), {"sources/a.txt": "Four words here."})
+    make_qdpx(base, SMALL.format(end=4), {"sources/a.txt": "Four words here."},
+              data.draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])))
     raw = bytearray(base.getvalue())
     for _ in range(data.draw(st.integers(1, 8))):
         raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))

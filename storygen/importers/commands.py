@@ -61,7 +61,7 @@ def run_import(project_root: Path, fmt: str, file: Path, *, dry_run: bool = Fals
 
     Options by format (unknown ones are ignored): csv — mapping ("text=Quote,…"),
     encoding, delimiter, sheet; taguette/qualcoder/refi — documents_map (Path of
-    a YAML or CSV file mapping document names to source ids), id_prefix.
+    a YAML or CSV file mapping document names to source ids).
     Raises ImportError_ (exit 2) for a bad file; the project is then untouched.
     """
     project_root = Path(project_root)

@@ -60,14 +60,17 @@ class SafeZip:
         try:
             self.zf = zipfile.ZipFile(path)
             infos = self.zf.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-            raise ImportError_(f"not a readable zip archive ({exc})", path=path,
+        except Exception as exc:  # see read(): every failure of zipfile here means a damaged file
+            raise ImportError_(f"not a readable zip archive ({type(exc).__name__}: {exc})", path=path,
                                hint="export the project again; the file may be damaged") from None
         if len(infos) > max_entries:
             raise ImportError_(f"the archive holds {len(infos):,} entries, over the limit of "
                                f"{max_entries:,}", path=path)
         total = 0
         for info in infos:
+            if not info.filename or "\x00" in info.filename:
+                raise ImportError_("the archive has an entry without a usable name", path=path,
+                                   hint="the file is damaged; export it again")
             if _unsafe_member(info.filename):
                 raise ImportError_(f"the archive entry {info.filename!r} points outside the archive "
                                    "folder (a path with `..` or an absolute path)", path=path,
@@ -98,8 +101,11 @@ class SafeZip:
                         raise ImportError_(f"the archive expands past {self.max_total:,} bytes",
                                            path=self.path)
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-            raise ImportError_(f"cannot read {name!r} from the archive ({exc})",
+        except ImportError_:
+            raise
+        except Exception as exc:  # zipfile raises many types on damaged input (zlib.error,
+            # struct.error, IndexError, RuntimeError for encryption…): all mean "damaged"
+            raise ImportError_(f"cannot read {name!r} from the archive ({type(exc).__name__}: {exc})",
                                path=self.path) from None
         return b"".join(chunks)
 
