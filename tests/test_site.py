@@ -420,7 +420,7 @@ def test_search_shards_reindex_only_the_edited_story(built, tmp_path, monkeypatc
     assert stats["search_rebuilt"] == 2
     for n in (0, 1):
         assert (tmp_path / "a" / f"search/index/{n}/pagefind.js").is_file()
-    assert 'data-shards="2"' in (tmp_path / "a" / "search/index.html").read_text(encoding="utf-8")
+    assert 'data-shards="0 1"' in (tmp_path / "a" / "search/index.html").read_text(encoding="utf-8")
     second = composites[1]
     segments = tuple(dataclasses.replace(s, text=s.text + " Extra words.") if s.kind == "excerpt" else s
                      for s in second.segments)
@@ -428,3 +428,12 @@ def test_search_shards_reindex_only_the_edited_story(built, tmp_path, monkeypatc
     render_site(project, [composites[0], Composite(second.story, segments, second.stats)],
                 tmp_path / "b", cache_dir=cache, stats=stats)
     assert stats["search_rebuilt"] == 1
+
+
+def test_a_project_with_no_published_stories_still_builds(built, tmp_path):
+    render_site(built["project"], [], tmp_path / "a", cache_dir=None)
+    page = (tmp_path / "a" / "search/index.html").read_text(encoding="utf-8")
+    assert "There are no stories to search yet." in page and 'data-shards=""' in page
+    assert not (tmp_path / "a" / "search/index").exists()
+    feed = feedparser.parse((tmp_path / "a" / "feed.xml").read_bytes())
+    assert not feed.bozo and feed.entries == []

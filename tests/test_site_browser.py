@@ -94,6 +94,7 @@ def site_url(tmp_path_factory):
         render_site(project, composites, root / "out", video_dir=root / "video", cache_dir=None)
     finally:
         search.SHARD_SIZE = saved
+    # (the two fixture slugs hash to shards 0 and 1)
     assert (root / "out" / "search/index/1/pagefind.js").is_file()
     server, url = _serve(root / "out")
     yield url

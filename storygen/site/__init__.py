@@ -118,10 +118,9 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
         globals_ = {"drafts": drafts, "live_reload": live_reload, "assets": assets,
                     "notices": list(notices) if drafts else []}
         renderer = pages.PageRenderer(env, cache, site, globals_, fingerprint)
-        shards = search.shard_count(len(records))
         specs = pages.story_pages(records) + pages.index_pages(
             site, records, themes, totals, rules, config.method_statement,
-            {"index": search.BUNDLES + "/", "shards": shards})
+            {"index": search.BUNDLES + "/", "shards": search.plan([r["slug"] for r in records])})
         base_path = urlsplit(base_url).path or "/"
         for spec in specs:
             # The 404 page is served at any depth, so its links are root-relative.
@@ -140,7 +139,7 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
         output.write_text("robots.txt", feeds.robots(site, drafts))
 
     with _phase(timings, "site.search"):
-        search_rebuilt = search.search_index(output, site["language"], cache, shards)
+        search_rebuilt = search.search_index(output, site["language"], cache)
 
     with _phase(timings, "site.links"):
         links.check_links(output, cache, base_path)

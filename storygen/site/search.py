@@ -9,16 +9,16 @@ editing one excerpt re-indexes one shard, not the whole site.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
 import os
+import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 from ..errors import RenderError
 from .cache import Cache, digest
+from .parallel import workers
 
 SHARD_SIZE = 100
 MAX_SHARDS = 32
@@ -38,55 +38,66 @@ def shard_of(slug: str, shards: int) -> int:
     return int(hashlib.sha256(slug.encode("utf-8")).hexdigest()[:8], 16) % shards
 
 
-def _run(coro) -> None:
-    """asyncio.run, also from code that is itself inside an event loop (a thread of its own)."""
+def plan(slugs: list[str]) -> list[int]:
+    """The shard numbers that will hold at least one story (the search page lists them)."""
+    shards = shard_count(len(slugs))
+    return sorted({shard_of(slug, shards) for slug in slugs})
+
+
+# Pagefind's UI bundles: the theme has its own accessible search page, so they are not published.
+UNUSED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.")
+
+
+def _executable() -> str:
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(coro)
-        return
-    failure: list[BaseException] = []
-
-    def worker():
-        try:
-            asyncio.run(coro)
-        except BaseException as exc:  # re-raised in the caller's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=worker, name="storygen-pagefind")
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
+        from pagefind.service import get_executable
+        exe = get_executable()
+    except ImportError:
+        exe = None
+    if not exe:
+        raise RenderError("the Pagefind indexer is not installed",
+                          hint="install it with: pip install 'pagefind[bin]'")
+    return str(exe)
 
 
-async def _index(jobs: list[tuple[Path, Path]], language: str) -> None:
-    """Index each (site folder, bundle folder) pair with one Pagefind service."""
-    from pagefind.index import IndexConfig
-    from pagefind.service import PagefindService
+def _index(jobs: list[tuple[Path, Path]], language: str) -> None:
+    """Run the Pagefind indexer once per (site folder, bundle folder), a few at a time.
 
-    async with PagefindService() as service:
-        for site, bundle in jobs:
-            config = IndexConfig(force_language=language, write_playground=False)
-            index = await service.create_index(config)
-            # One request per folder: adding pages one by one costs ~0.1 s each in
-            # the service round trip, the folder walk ~1 ms a page.
-            await index.add_directory(str(site), glob="stories/*/index.html")
-            await index.write_files(output_path=str(bundle))
-            await index.delete_index()
+    The binary is called directly: its Python service polls for each reply every
+    0.1 s, which made a one-page re-index take half a second.
+    """
+    exe = _executable()
+    running: list[tuple[subprocess.Popen, Path]] = []
+
+    def finish(proc: subprocess.Popen, bundle: Path) -> None:
+        _, err = proc.communicate()
+        if proc.returncode != 0 or not (bundle / "pagefind.js").is_file():
+            raise RenderError(f"the search index could not be built: {err.decode(errors='replace').strip()}",
+                              hint="reinstall pagefind: pip install 'pagefind[bin]'")
+
+    for site, bundle in jobs:
+        if len(running) >= workers():
+            finish(*running.pop(0))
+        proc = subprocess.Popen([exe, "--site", str(site), "--glob", "stories/*/index.html",
+                                 "--output-path", str(bundle), "--force-language", language, "--quiet"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        running.append((proc, bundle))
+    for proc, bundle in running:
+        finish(proc, bundle)
 
 
-def search_index(out, language: str, cache: Cache, shards: int) -> int:
-    """Write `search/index/<n>/` for every shard; returns how many shards were re-indexed."""
+def search_index(out, language: str, cache: Cache) -> int:
+    """Write `search/index/<n>/` for every non-empty shard; returns how many were re-indexed."""
     lang = _language(language)
     stories = sorted(path for path in out.page_keys
                      if path.startswith("stories/") and path.count("/") == 2)
-    members: list[list[str]] = [[] for _ in range(shards)]
+    shards = shard_count(len(stories))
+    members: dict[int, list[str]] = {}
     for path in stories:
-        members[shard_of(path.split("/")[1], shards)].append(path)
-    keys = [digest("pagefind", lang, shards, n, [(p, out.page_keys[p]) for p in paths])
-            for n, paths in enumerate(members)]
-    todo = [n for n, key in enumerate(keys) if cache.get_dir("pagefind", key) is None]
+        members.setdefault(shard_of(path.split("/")[1], shards), []).append(path)
+    keys = {n: digest("pagefind", lang, shards, n, [(p, out.page_keys[p]) for p in paths])
+            for n, paths in sorted(members.items())}
+    todo = [n for n, key in keys.items() if cache.get_dir("pagefind", key) is None]
     if todo:
         # Beside the output folder, so the pages can be hard-linked rather than copied.
         with tempfile.TemporaryDirectory(prefix=".storygen-pagefind-", dir=out.root.parent) as tmp:
@@ -100,20 +111,15 @@ def search_index(out, language: str, cache: Cache, shards: int) -> int:
                     _link_or_copy(out.root / path, target)
                 (site / "stories").mkdir(parents=True, exist_ok=True)
                 jobs.append((site, Path(tmp) / f"bundle-{n}"))
-            try:
-                _run(_index(jobs, lang))
-            except Exception as exc:  # the service reports failures as plain exceptions
-                raise RenderError(f"the search index could not be built: {exc}",
-                                  hint="check that the pagefind package is installed "
-                                       "(pip install 'pagefind[bin]')") from None
+            _index(jobs, lang)
             for n, (_, bundle) in zip(todo, jobs):
-                if not (bundle / "pagefind.js").is_file():
-                    raise RenderError("the search index was not written",
-                                      hint="reinstall pagefind: pip install 'pagefind[bin]'")
+                for unused in bundle.iterdir():
+                    if unused.name.startswith(UNUSED):
+                        unused.unlink()
                 cache.put_dir("pagefind", keys[n], bundle)
                 if cache.root is None:  # caching disabled: copy straight from the scratch folder
                     _copy_tree(bundle, out, f"{BUNDLES}/{n}")
-    for n, key in enumerate(keys):
+    for n, key in keys.items():
         if cache.root is not None:
             _copy_tree(cache.get_dir("pagefind", key), out, f"{BUNDLES}/{n}")
     return len(todo)

@@ -8,16 +8,16 @@ const root = new URL(form.dataset.root, location.href);
 let pagefind = null;
 
 const bundles = form.dataset.index;      // e.g. "search/index/"
-const shards = Number(form.dataset.shards || 1);
+const shards = (form.dataset.shards || "").split(" ").filter(Boolean);
 
 async function load() {
   if (!pagefind) {
     // The index is split into shards (so an edit re-indexes only one); shard 0 is
     // the primary index and the others are merged into it.
-    pagefind = await import(new URL(`${bundles}0/pagefind.js`, root).href);
+    pagefind = await import(new URL(`${bundles}${shards[0]}/pagefind.js`, root).href);
     // Result URLs are root-relative to where the site is served.
     await pagefind.options({ baseUrl: root.pathname });
-    for (let n = 1; n < shards; n++) {
+    for (const n of shards.slice(1)) {
       await pagefind.mergeIndex(new URL(`${bundles}${n}/`, root).href, { baseUrl: root.pathname });
     }
   }
@@ -48,7 +48,7 @@ function show(items) {
 }
 
 async function run(term) {
-  if (!term.trim()) { results.replaceChildren(); status.textContent = ""; return; }
+  if (!term.trim() || !shards.length) { results.replaceChildren(); status.textContent = ""; return; }
   const pf = await load();
   const found = await pf.search(term);
   const items = await Promise.all(found.results.slice(0, 20).map((r) => r.data()));
