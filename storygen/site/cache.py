@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 # Bump when any renderer's output for the same inputs changes.
-CODE_VERSION = "site-1"
+CODE_VERSION = "site-2"
 # Entries unused for this long are removed after a build.
 PRUNE_AFTER_SECONDS = 7 * 24 * 3600
 

@@ -125,7 +125,7 @@ def draw_card(inputs: dict) -> bytes:
     for n in range(len(colours)):
         stripes.rectangle([round(n * stripe), HEIGHT - 19, round((n + 1) * stripe), HEIGHT], fill=LEVELS + n)
     buf = io.BytesIO()
-    im.save(buf, format="PNG", optimize=False, compress_level=6)
+    im.save(buf, format="PNG", optimize=False, compress_level=3)  # 2 ms, not 4.5, for 20 % more bytes
     return buf.getvalue()
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 # Below this many items a pool costs more to start than it saves.
 MIN_ITEMS = 24
@@ -22,11 +24,18 @@ def workers() -> int:
 
 
 def pmap(fn, items: list, min_items: int = MIN_ITEMS) -> list:
-    """`[fn(x) for x in items]`, in parallel processes when it is worth it."""
+    """`[fn(x) for x in items]`, in parallel processes when it is worth it and safe.
+
+    Workers are forked (cheap, and nothing is re-imported), which is only safe
+    while this process has a single thread: under `storygen serve` or inside a
+    test server the work simply runs here, one item after another.
+    """
     n = min(workers(), len(items))
-    if n < 2 or len(items) < min_items:
+    if n < 2 or len(items) < min_items or threading.active_count() > 1 \
+            or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(item) for item in items]
-    # forkserver, not fork: the caller may be `storygen serve`, which has threads.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
-        return list(pool.map(fn, items, chunksize=max(1, len(items) // (n * 4))))
+    try:
+        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(fn, items, chunksize=max(1, len(items) // (n * 4))))
+    except (BrokenProcessPool, OSError):  # no processes to be had: do it here
+        return [fn(item) for item in items]
