@@ -73,6 +73,32 @@ def card_inputs(story: dict, site_title: str) -> dict:
 
 
 LEVELS = 240  # palette entries for the blend from background to ink; the rest are stripes
+_LUT = [v * (LEVELS - 1) // 255 for v in range(256)]
+
+
+@lru_cache(maxsize=64)
+def _blend(base: tuple, ink: tuple) -> tuple:
+    """The palette from background to ink in LEVELS steps."""
+    out = []
+    for level in range(LEVELS):
+        t = level / (LEVELS - 1)
+        out += [round(b + (i - b) * t) for b, i in zip(base, ink)]
+    return tuple(out)
+
+
+@lru_cache(maxsize=512)
+def _line(text: str, font: ImageFont.FreeTypeFont) -> tuple[Image.Image, tuple[int, int]]:
+    """A line of text as a grey mask and its offset. Lines repeat across cards (the site
+    name, the disclosure, shared personas), so each is rendered once per process."""
+    left, top, right, bottom = font.getbbox(text)
+    im = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(im).text((-left, -top), text, font=font, fill=255)
+    return im, (left, top)
+
+
+def _text(mask: Image.Image, xy: tuple[int, int], text: str, font) -> None:
+    line, (dx, dy) = _line(text, font)
+    mask.paste(line, (xy[0] + dx, xy[1] + dy))
 
 
 def draw_card(inputs: dict) -> bytes:
@@ -90,7 +116,7 @@ def draw_card(inputs: dict) -> bytes:
     mask = Image.new("L", (WIDTH, HEIGHT), 0)
     draw = ImageDraw.Draw(mask)
     small, body = _font(False, 28), _font(False, 34)
-    draw.text((MARGIN, MARGIN - 10), inputs["site"], font=small, fill=255)
+    _text(mask, (MARGIN, MARGIN - 10), inputs["site"], small)
     title_font = _font(True, 72)
     lines = _wrap(draw, inputs["title"], title_font, WIDTH - 2 * MARGIN, 3)
     if len(lines) == 3:
@@ -105,17 +131,13 @@ def draw_card(inputs: dict) -> bytes:
                 WIDTH - 2 * MARGIN, 2)
     y = max(y + 24, 400)
     for line in who:
-        draw.text((MARGIN, y), line, font=body, fill=255)
+        _text(mask, (MARGIN, y), line, body)
         y += 44
-    draw.text((MARGIN, HEIGHT - 84),
-              f"A composite of {inputs['contributors']} accounts · names and details changed",
-              font=small, fill=255)
+    _text(mask, (MARGIN, HEIGHT - 84),
+          f"A composite of {inputs['contributors']} accounts · names and details changed", small)
     draw.rectangle([0, HEIGHT - 24, WIDTH, HEIGHT - 20], fill=255)
-    im = Image.frombytes("P", mask.size, mask.point(lambda v: v * (LEVELS - 1) // 255).tobytes())
-    palette = []
-    for level in range(LEVELS):
-        t = level / (LEVELS - 1)
-        palette += [round(b + (i - b) * t) for b, i in zip(base, ink)]
+    im = Image.frombytes("P", mask.size, mask.point(_LUT).tobytes())
+    palette = list(_blend(base, ink))
     for colour in colours:
         palette += list(colour)
     im.putpalette(palette)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -60,8 +61,8 @@ def _executable() -> str:
     return str(exe)
 
 
-def _index(jobs: list[tuple[Path, Path]], language: str) -> None:
-    """Run the Pagefind indexer once per (site folder, bundle folder), a few at a time.
+def _index(jobs: list[tuple[Path, str, Path]], language: str) -> None:
+    """Run the Pagefind indexer once per (site folder, glob, bundle folder), a few at a time.
 
     The binary is called directly: its Python service polls for each reply every
     0.1 s, which made a one-page re-index take half a second.
@@ -75,15 +76,27 @@ def _index(jobs: list[tuple[Path, Path]], language: str) -> None:
             raise RenderError(f"the search index could not be built: {err.decode(errors='replace').strip()}",
                               hint="reinstall pagefind: pip install 'pagefind[bin]'")
 
-    for site, bundle in jobs:
+    for site, pattern, bundle in jobs:
         if len(running) >= workers():
             finish(*running.pop(0))
-        proc = subprocess.Popen([exe, "--site", str(site), "--glob", "stories/*/index.html",
+        proc = subprocess.Popen([exe, "--site", str(site), "--glob", pattern,
                                  "--output-path", str(bundle), "--force-language", language, "--quiet"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         running.append((proc, bundle))
     for proc, bundle in running:
         finish(proc, bundle)
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _glob(paths: list[str]) -> str | None:
+    """A Pagefind glob matching exactly these story pages, or None if a slug needs escaping."""
+    slugs = [p.split("/")[1] for p in paths]
+    if not all(_PLAIN.match(s) for s in slugs):
+        return None
+    return f"stories/{slugs[0]}/index.html" if len(slugs) == 1 else \
+        "stories/{" + ",".join(slugs) + "}/index.html"
 
 
 def search_index(out, language: str, cache: Cache) -> int:
@@ -99,20 +112,20 @@ def search_index(out, language: str, cache: Cache) -> int:
             for n, paths in sorted(members.items())}
     todo = [n for n, key in keys.items() if cache.get_dir("pagefind", key) is None]
     if todo:
-        # Beside the output folder, so the pages can be hard-linked rather than copied.
+        # Beside the output folder, so any scratch pages can be hard links.
         with tempfile.TemporaryDirectory(prefix=".storygen-pagefind-", dir=out.root.parent) as tmp:
             jobs = []
             for n in todo:
-                site = Path(tmp) / f"site-{n}"
-                for path in members[n]:
-                    # Pagefind reads the pages as written (links in a scratch folder).
-                    target = site / path
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    _link_or_copy(out.root / path, target)
-                (site / "stories").mkdir(parents=True, exist_ok=True)
-                jobs.append((site, Path(tmp) / f"bundle-{n}"))
+                pattern = _glob(members[n])
+                site = out.root
+                if pattern is None:  # unusual slugs: index a scratch folder of just this shard
+                    site, pattern = Path(tmp) / f"site-{n}", "stories/*/index.html"
+                    for path in members[n]:
+                        (site / path).parent.mkdir(parents=True, exist_ok=True)
+                        _link_or_copy(out.root / path, site / path)
+                jobs.append((site, pattern, Path(tmp) / f"bundle-{n}"))
             _index(jobs, lang)
-            for n, (_, bundle) in zip(todo, jobs):
+            for n, (_, _, bundle) in zip(todo, jobs):
                 for unused in bundle.iterdir():
                     if unused.name.startswith(UNUSED):
                         unused.unlink()
