@@ -437,3 +437,26 @@ def test_a_project_with_no_published_stories_still_builds(built, tmp_path):
     assert not (tmp_path / "a" / "search/index").exists()
     feed = feedparser.parse((tmp_path / "a" / "feed.xml").read_bytes())
     assert not feed.bozo and feed.entries == []
+
+
+@pytest.mark.parametrize("page, ref, expected", [
+    ("stories/a/index.html", "../../static/x.css", ("static/x.css", "")),
+    ("stories/a/index.html", "../b/#quote-2", ("stories/b/index.html", "quote-2")),
+    ("stories/a/index.html", "./", ("stories/a/index.html", "")),
+    ("stories/a/index.html", "../../", ("index.html", "")),
+    ("stories/a/index.html", "#before", ("stories/a/index.html", "before")),
+    ("index.html", "./", ("index.html", "")),
+    ("index.html", "stories/", ("stories/index.html", "")),
+    ("index.html", "feed.xml?x=1", ("feed.xml", "")),
+    ("404.html", "/stories/static/x.css", ("static/x.css", "")),
+    ("404.html", "/stories/", ("index.html", "")),
+    ("404.html", "/elsewhere/", ("\0outside:/elsewhere/", "")),
+    ("index.html", "../x", ("\0outside:../x", "")),
+    ("index.html", "caf%C3%A9/", ("café/index.html", "")),
+    ("index.html", "https://example.org/", None),
+    ("index.html", "mailto:a@example.org", None),
+    ("index.html", "//cdn.example.org/x.js", None),
+])
+def test_internal_references_resolve_like_a_browser(page, ref, expected):
+    from storygen.site.links import _resolve
+    assert _resolve(page, ref, "/stories/") == expected

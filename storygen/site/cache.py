@@ -153,10 +153,17 @@ class Cache:
         self.used.add(f"index/{name}.json")
 
     def prune(self) -> None:
-        """Drop entries this build did not use and nobody used for a week."""
+        """Drop entries this build did not use and nobody used for a week (checked daily)."""
         if self.root is None:
             return
         now = time.time()
+        marker = self.root / ".pruned"
+        try:
+            if now - marker.stat().st_mtime < 24 * 3600:
+                return  # walking every entry on every build would cost more than it saves
+        except OSError:
+            pass
+        marker.touch()
         for kind in self.root.iterdir():
             if not kind.is_dir():
                 continue

@@ -155,22 +155,28 @@ def share_cards(records: list[dict], site_title: str, cache: Cache, out) -> None
     """Write `cards/<slug>.png` for every story (drawing only cache misses, in parallel);
     set each record's `card` to its public description for the meta tags."""
     font = _font_digest()
-    keys, todo = [], {}
+    keys, todo, stored = [], {}, {}
     for record in records:
         inputs = card_inputs(record, site_title)
         key = digest("card", inputs, font, WIDTH, HEIGHT, LEVELS)
         keys.append(key)
-        if key not in todo and cache.get("card", key, ".png") is None:
-            todo[key] = inputs
+        if key not in todo and key not in stored:
+            path = cache.get("card", key, ".png")
+            if path is None:
+                todo[key] = inputs
+            else:
+                stored[key] = path
     for key, data in zip(todo, pmap(draw_card, list(todo.values()))):
-        if cache.put("card", key, data, ".png") is None:
+        path = cache.put("card", key, data, ".png")
+        if path is None:
             cache.memo[f"card:{key}"] = data  # caching disabled: keep it for this build
+        else:
+            stored[key] = path
     cache.memo["cards_drawn"] = len(todo)
     for record, key in zip(records, keys):
         rel = f"cards/{record['slug']}.png"
-        stored = cache.get("card", key, ".png")
-        if stored is not None:
-            out.copy(rel, stored)
+        if key in stored:
+            out.copy(rel, stored[key])
         else:
             out.write_bytes(rel, cache.memo[f"card:{key}"])
         record["card"] = {"path": rel, "width": WIDTH, "height": HEIGHT,

@@ -10,8 +10,6 @@ import posixpath
 import re
 from urllib.parse import unquote
 
-from functools import lru_cache
-
 from lxml import etree
 
 from ..errors import RenderError
@@ -46,41 +44,45 @@ def extract(html: str) -> dict:
 
 
 def _resolve(page: str, ref: str, base_path: str) -> tuple[str, str] | None:
-    """(site path, fragment) for an internal reference, or None when external."""
+    """(site path, fragment) for an internal reference, or None when external.
+
+    Plain string work rather than posixpath: a large site has tens of thousands
+    of references and this runs for each.
+    """
     if ":" in ref.split("/", 1)[0] or ref.startswith("//"):
         return None  # a scheme (https:, mailto:, data:…) or protocol-relative: external
     path, _, fragment = ref.partition("#")
     path = path.partition("?")[0]
     if "%" in path:
         path = unquote(path)
+    if path == "":
+        return page, fragment
     if path.startswith("/"):
         # Root-relative (the 404 page): relative to where the site is published.
         if not path.startswith(base_path):
             return ("\0outside:" + path, fragment)
-        target = path[len(base_path):]
-    elif path == "":
-        target = page
+        parts: list[str] = []
+        path = path[len(base_path):]
     else:
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
-        if path.endswith("/"):
-            target += "/"
-        if target in (".", "./"):
-            target = ""
-    if target == "" or target.endswith("/"):
-        target += "index.html"
+        parts = page.split("/")[:-1]
+    for segment in path.split("/"):
+        if segment == "..":
+            if not parts:
+                return ("\0outside:" + ref, fragment)
+            parts.pop()
+        elif segment not in ("", "."):
+            parts.append(segment)
+    target = "/".join(parts)
+    if path.endswith("/") or path in ("", ".", "..") or path.endswith(("/.", "/..")) or not target:
+        target = f"{target}/index.html" if target else "index.html"
     return target, fragment
-
-
-@lru_cache(maxsize=65536)
-def _resolve_cached(page_dir: str, ref: str, base_path: str):
-    # Pages in one folder share most links (navigation, assets): resolve each once.
-    return _resolve(page_dir + "/x.html" if page_dir else "x.html", ref, base_path)
 
 
 def check_links(out, cache: Cache, base_path: str) -> int:
     """Every internal link and anchor must resolve; returns the number checked."""
     index = cache.load_index("links")
     found, fresh = {}, {}
+    verdict_before = index.pop("verdict", None)
     for path in sorted(out.page_keys):
         key = out.page_keys[path]
         info = index.get(key)
@@ -88,17 +90,16 @@ def check_links(out, cache: Cache, base_path: str) -> int:
             info = extract(out.text(path))
         fresh[key] = info
         found[path] = info
-    if fresh.keys() != index.keys():
-        cache.save_index("links", fresh)  # only this build's pages: the table never grows
+    index["verdict"] = verdict_before
+    # The same pages over the same files were all checked last time: nothing to do.
+    verdict = digest("links-ok", base_path, sorted(out.page_keys.items()), sorted(out.files))
+    if index.get("verdict") == verdict:
+        return 0
     ids = {path: set(info["ids"]) for path, info in found.items()}
     checked = 0
     for path in sorted(found):
-        page_dir = path.rpartition("/")[0]
         for ref in found[path]["refs"]:
-            if ref.startswith("#") or ref == "":
-                resolved = (path, ref[1:])
-            else:
-                resolved = _resolve_cached(page_dir, ref, base_path)
+            resolved = _resolve(path, ref, base_path)
             if resolved is None:
                 continue
             checked += 1
@@ -112,6 +113,8 @@ def check_links(out, cache: Cache, base_path: str) -> int:
                                   f"(no id {fragment!r} on {target})",
                                   hint="link to a heading that exists; chapter anchors are "
                                        "made from the heading text")
+    # Only this build's pages are kept, so the table never grows.
+    cache.save_index("links", {**fresh, "verdict": verdict})
     return checked
 
 
