@@ -208,6 +208,11 @@ def _handler_for(preview: Preview):
             self._serve(head=True)
 
         def _serve(self, head: bool) -> None:
+            # Only this machine's own names: a web page elsewhere cannot point a
+            # domain at 127.0.0.1 (DNS rebinding) and read unpublished drafts.
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                return self._send(403, b"storygen preview: local requests only", "text/plain; charset=utf-8", head)
             path = urlsplit(self.path).path
             if path == EVENTS:
                 return self._events()

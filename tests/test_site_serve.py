@@ -90,6 +90,20 @@ def test_preview_is_loopback_only_with_a_draft_banner(preview):
     assert status == 404 and "Page not found" in body
 
 
+def test_requests_for_other_host_names_are_refused(preview):
+    """DNS rebinding: a page on another site must not read the drafts preview."""
+    _, port, _ = preview
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/", headers={"Host": "attacker.example:80"})
+    response = conn.getresponse()
+    assert response.status == 403 and b"DRAFT" not in response.read()
+    conn.close()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/", headers={"Host": f"localhost:{port}"})
+    assert conn.getresponse().status == 200
+    conn.close()
+
+
 def test_nothing_outside_the_build_folder_is_served(preview, tmp_path):
     instance, port, project = preview
     secret = tmp_path / "secret.txt"
