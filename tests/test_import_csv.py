@@ -265,3 +265,15 @@ def test_any_text_survives_the_yaml_round_trip(tmp_path_factory, text, memo, cod
     before = snapshot(root)
     quiet_import(root, "csv", file)
     assert snapshot(root) == before
+
+
+def test_existing_source_is_filled_in_not_overwritten(project, tmp_path):
+    rows = [["S01-09", "S01", "Extra.", "working-together", "community", "health"]]
+    header = HEADER[:4] + ["role", "sector", "attr_age_band"]
+    rows[0].append("40s")
+    summary = quiet_import(project, "csv", write_csv(tmp_path / "x.csv", rows, header))
+    assert summary.report.sources_updated == ["S01: attribute age_band"]
+    assert summary.report.kept_local == ["source S01: role is 'staff' here, 'community' in the export",
+                                         "source S01: sector is 'council' here, 'health' in the export"]
+    src = loaded(project).sources["S01"]
+    assert (src.role, src.sector, src.attributes) == ("staff", "council", {"age_band": "40s"})
