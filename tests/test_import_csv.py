@@ -277,3 +277,13 @@ def test_existing_source_is_filled_in_not_overwritten(project, tmp_path):
                                          "source S01: sector is 'council' here, 'health' in the export"]
     src = loaded(project).sources["S01"]
     assert (src.role, src.sector, src.attributes) == ("staff", "council", {"age_band": "40s"})
+
+
+def test_privacy_guard_runs_on_what_was_imported(project, tmp_path):
+    privacy = pytest.importorskip("storygen.privacy")
+    if not hasattr(privacy, "check_excerpts"):
+        pytest.skip("the privacy guard is not in this checkout")
+    rows = [["S01-09", "S01", "Ring me on 07700 900123 any time.", "working-together"]]
+    summary = quiet_import(project, "csv", write_csv(tmp_path / "x.csv", rows, HEADER[:4]))
+    assert any("07700 900123" in f.format() for f in summary.findings), summary.output
+    assert "privacy guard:" in summary.output and "S01-09" in summary.output
