@@ -98,11 +98,15 @@ class _Reader:
         self.readings: dict[str, list[str]] = {}   # offset reading -> documents read that way
 
     def where(self, guid: str) -> str:
-        """'selection <guid> (line N)' so a researcher can find it in the .qde."""
-        if not hasattr(self, "_raw_lower"):
-            self._raw_lower = self.raw.lower()   # GUIDs are compared lower-case
-        pos = self._raw_lower.find(guid.encode()) if guid else -1
-        line = self.raw[:pos].count(b"\n") + 1 if pos >= 0 else None
+        """'selection <guid> (project.qde line N)' so a researcher can find it in the file."""
+        if not hasattr(self, "_guid_lines"):
+            # one pass over the file, not one search per selection: projects can be large
+            breaks = [m.start() for m in re.finditer(rb"\n", self.raw)]
+            self._guid_lines = {}
+            for m in re.finditer(rb'\bguid\s*=\s*["\']\{?([^"\'}]+)', self.raw):
+                key = m.group(1).decode("utf-8", "replace").lower()
+                self._guid_lines.setdefault(key, bisect_left(breaks, m.start()) + 1)
+        line = self._guid_lines.get(guid)
         return f"selection {guid}" + (f" (project.qde line {line})" if line else "")
 
     def project(self, root: Element) -> None:
