@@ -260,3 +260,13 @@ def test_cases_variables_and_offset_readings(tmp_path, unit, name, label):
     assert "PictureSource photo: only text sources are imported" in summary.output
     written = b"".join(snapshot(root).values())
     assert b"jane" not in written.lower() and b"Users" not in written
+
+
+def test_absurdly_deep_codebook_is_refused(tmp_path):
+    deep = tmp_path / "deep.qdc"
+    depth = 5000
+    deep.write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+                    + "".join(f'<Code guid="g{i}" name="c{i}" isCodable="true">' for i in range(depth))
+                    + "</Code>" * depth + "</Codes></CodeBook>")
+    with pytest.raises(ImportError_, match=r"deep.qdc: codes are nested more than 40 levels"):
+        import_refi(deep)

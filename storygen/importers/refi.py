@@ -34,6 +34,7 @@ STORYGEN_ORIGIN = "storygen"
 FEATURED_NOTE = "storygen: featured"
 SINGULAR_NOTE = "storygen: singular"
 CODE_IDS_NOTE = "storygen: code ids"
+MAX_DEPTH = 40
 
 
 def import_refi(path: Path, *, documents_map: Path | None = None, **_ignored) -> Bundle:
@@ -57,7 +58,7 @@ def import_refi(path: Path, *, documents_map: Path | None = None, **_ignored) ->
         raw = read_bytes(path)
         root = parse_xml(raw, path)
         if local(root.tag) == "CodeBook":
-            _codes(bundle, child(root, "Codes"), (), {})
+            _codes(bundle, child(root, "Codes"), (), {}, path)
         elif local(root.tag) == "Project":
             _Reader(bundle, path, raw, None, DocumentMap.load(documents_map)).project(root)
         else:
@@ -66,10 +67,14 @@ def import_refi(path: Path, *, documents_map: Path | None = None, **_ignored) ->
     return bundle
 
 
-def _codes(bundle: Bundle, codes_el: Element | None, parents: tuple, out: dict) -> None:
+def _codes(bundle: Bundle, codes_el: Element | None, parents: tuple, out: dict, path=None) -> None:
     """Nested <Code> elements -> codebook entries; folders (isCodable=false) included."""
     if codes_el is None:
         return
+    if len(parents) > MAX_DEPTH:   # a crafted file could nest deep enough to exhaust the stack
+        raise ImportError_(f"codes are nested more than {MAX_DEPTH} levels deep "
+                           f"(under {' > '.join(parents[:3])} …)", path=path,
+                           hint="this is not a usable codebook")
     for code in children(codes_el, "Code"):
         name = (code.get("name") or "").strip() or (code.get("guid") or "unnamed")
         names = parents + (name,)
@@ -82,7 +87,7 @@ def _codes(bundle: Bundle, codes_el: Element | None, parents: tuple, out: dict) 
                                  "not imported; its description is")
         if code.get("guid"):
             out[code.get("guid").strip("{}").lower()] = cid
-        _codes(bundle, code, names, out)
+        _codes(bundle, code, names, out, path)
 
 
 def _guid(el: Element, attr: str = "guid") -> str:
@@ -116,7 +121,8 @@ class _Reader:
         if users is not None and len(users) or root.get("basePath"):
             b.notes.append("user names and basePath in the export were not imported (personal data)")
         codebook = child(root, "CodeBook")
-        _codes(b, child(codebook, "Codes") if codebook is not None else None, (), self.code_ids)
+        _codes(b, child(codebook, "Codes") if codebook is not None else None, (), self.code_ids,
+               self.path)
         self.variables = {_guid(v): (v.get("name") or "").strip()
                           for v in children(child(root, "Variables") or Element("x"), "Variable")}
         self.notes = self._notes(child(root, "Notes"))
