@@ -287,3 +287,16 @@ def test_privacy_guard_runs_on_what_was_imported(project, tmp_path):
     summary = quiet_import(project, "csv", write_csv(tmp_path / "x.csv", rows, HEADER[:4]))
     assert any("07700 900123" in f.format() for f in summary.findings), summary.output
     assert "privacy guard:" in summary.output and "S01-09" in summary.output
+
+
+def test_a_write_that_fails_half_way_changes_nothing(tmp_path):
+    """`excerpts` is a file here, so writing the excerpt file fails after the codebook was staged."""
+    root = empty_project(tmp_path / "p")
+    (root / "narratives").mkdir()
+    (root / "narratives" / "excerpts").write_text("not a folder")
+    before = snapshot(root)
+    result = _cli(root, "csv", write_csv(tmp_path / "x.csv"))
+    assert result.exit_code == 2, result.output
+    assert "could not write the project files" in result.output and "nothing was changed" in result.output
+    assert snapshot(root) == before
+    assert not any(p.name.startswith(".storygen-import-") for p in root.iterdir())

@@ -345,7 +345,12 @@ def _write_atomically(project_root: Path, narratives: Path, rendered: dict[str, 
                 os.replace(old, narratives)
             raise
     except OSError as exc:
+        if not narratives.exists() and (work / "previous").exists():
+            # the swap failed half-way and could not be undone: keep the only copy
+            raise ImportError_(f"could not swap in the imported files ({exc.strerror or exc}); "
+                               f"your previous files are in {work / 'previous'}", path=narratives,
+                               hint=f"move that folder back to {narratives}") from None
+        shutil.rmtree(work, ignore_errors=True)
         raise ImportError_(f"could not write the project files ({exc.strerror or exc}); "
                            "nothing was changed", path=narratives) from None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
