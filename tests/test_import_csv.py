@@ -300,3 +300,26 @@ def test_a_write_that_fails_half_way_changes_nothing(tmp_path):
     assert "could not write the project files" in result.output and "nothing was changed" in result.output
     assert snapshot(root) == before
     assert not any(p.name.startswith(".storygen-import-") for p in root.iterdir())
+
+
+def test_fuzzed_xlsx_gives_only_clean_errors(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(HEADER[:4])
+    book.active.append(["A1", "S1", "Text", "Code"])
+    book.save(tmp_path / "good.xlsx")
+    good = (tmp_path / "good.xlsx").read_bytes()
+
+    @settings(max_examples=int(os.environ.get("FUZZ", 40)), deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, len(good) - 1), st.integers(0, 255)), min_size=1, max_size=8))
+    def run(changes):
+        raw = bytearray(good)
+        for at, value in changes:
+            raw[at] = value
+        path = tmp_path / "fuzz.xlsx"
+        path.write_bytes(bytes(raw))
+        try:
+            import_csv(path)
+        except ImportError_ as exc:
+            assert str(path) in str(exc)
+
+    run()
