@@ -109,6 +109,10 @@ _FILE_EXTS = frozenset("htm html md py sh js css json xml txt pdf zip mov mp4 jp
                        "csv yaml yml toml rs pl ps ai".split())
 
 
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 def _file_name_like(url: str) -> bool:
     if "://" in url or url.lower().startswith("www.") or "/" in url:
         return False
@@ -187,7 +191,7 @@ class Detector:
                 continue
             if entity == "URL" and (self._domain_allowed(folded.text[start:end])
                                     or _file_name_like(folded.text[start:end])
-                                    or folded.text[end:end + 1].isalnum()):
+                                    or _word_char(folded.text[end:end + 1])):
                 # the last: Presidio stops at a known TLD inside a longer word ("photo.jp|g")
                 continue
             rule_key = entity

@@ -189,7 +189,7 @@ class OutputScanner:
             findings += self._text(_words(Path(path.name).stem if path.is_file() else path.name),
                                    rel, "file name" if path.is_file() else "folder name", names=True)
             findings += self._text(path.name, rel, "file name" if path.is_file() else "folder name",
-                                   names=False)
+                                   names=False, urls=False)
             if path.is_file():
                 findings += self._file(path, rel)
         return _dedupe(findings)
@@ -198,6 +198,14 @@ class OutputScanner:
         suffix = path.suffix.lower()
         data = path.read_bytes()
         out: list[Finding] = []
+        if data[:2] == b"\x1f\x8b":
+            # Compressed text (search-index fragments, .gz files): scan what it unpacks to.
+            unpacked = _gunzip(data)
+            if unpacked is not None:
+                data = unpacked
+                suffix = ".json" if unpacked.lstrip()[:1] in (b"{", b"[") else suffix
+                if unpacked.startswith(b"pagefind_dcd"):      # Pagefind fragment: a tag, then JSON
+                    data, suffix = unpacked[len(b"pagefind_dcd"):], ".json"
         binary = suffix in IMAGE_SUFFIXES or suffix in MEDIA_SUFFIXES or b"\x00" in data[:4096]
         for hit in self.literals.find_bytes(data, binary=binary):
             out.append(_finding("R5", rel, hit.span, f"raw bytes: {hit.label}",
@@ -243,7 +251,7 @@ class OutputScanner:
             out += self._text(chunk, rel, channel, names=True)
         return out
 
-    def _text(self, text: str, rel: Path, channel: str, names: bool) -> list[Finding]:
+    def _text(self, text: str, rel: Path, channel: str, names: bool, urls: bool = True) -> list[Finding]:
         if not text or not text.strip():
             return []
         out: list[Finding] = []
@@ -253,7 +261,8 @@ class OutputScanner:
         if " ".join(text.split()) in self.own_chunks:
             return out
         for hit in self.detector.scan(text):
-            if hit.action != "block" or (not names and hit.entity.startswith("PERSON")):
+            if hit.action != "block" or (not names and hit.entity.startswith("PERSON")) \
+                    or (not urls and hit.entity == "URL"):
                 continue
             if (hit.entity, fold_key(hit.span)) in self.known:
                 continue
@@ -264,6 +273,16 @@ class OutputScanner:
     def _literal_only(self, text: str, rel: Path, channel: str) -> list[Finding]:
         return [_finding("R5", rel, h.span, f"{channel}: {h.label}", "strip the metadata")
                 for h in self.literals.find(text)]
+
+
+def _gunzip(data: bytes, limit: int = 64 * 1024 * 1024) -> bytes | None:
+    import zlib
+    try:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = d.decompress(data, limit)
+        return out if not d.unconsumed_tail else None     # bigger than the limit: leave it to byte search
+    except zlib.error:
+        return None
 
 
 def _finding(rule: str, rel: Path, span: str, message: str, hint: str) -> Finding:
