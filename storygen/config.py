@@ -52,6 +52,10 @@ class VideoConfig:
     voice_model: str = ""          # piper voice model path, when voice = "piper"
     voiced_by: str = ""            # shown on the end card, e.g. "an actor" / "a synthetic voice"
     burn_captions: bool = False
+    music_credit: str = ""         # shown in the end card's credits, e.g. "“Morning” by A. Composer (CC BY)"
+    size: int = 0                  # frame short side in pixels; 0 = the quality preset's (1080 / 540)
+    max_upscale: float = 1.0       # how far a picture may be enlarged to cover the frame
+    caps: dict = field(default_factory=dict)  # longest video per format in seconds, e.g. {"9:16" = 90}
 
 
 @dataclass

@@ -1,0 +1,246 @@
+"""Render story videos: one job per (composite, format), each a straight line of
+phases — plan → check assets → mix audio → draw and encode frames → sidecars →
+quality check → publish.
+
+Everything is written into a hidden temporary folder inside `out` and moved
+into place only after the quality check passes, so a failed render leaves the
+previous outputs untouched.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import AssetError, StorygenError
+from ..model import Composite, Project
+from . import audio, qc, voice
+from .captions import to_srt, to_vtt
+from .formats import DEFAULT_CAPS, Frame, format_tag, make_frame, normalise_format
+from .frames import contact_sheet, slide_still, stream
+from .slides import Pictures, paginate
+from .theme import load_theme
+from .timeline import Plan, build_units, cue_durations, disclosure, schedule
+
+
+@dataclass
+class VideoResult:
+    """What one render produced, with the facts the quality check measured."""
+
+    slug: str
+    format: str              # "16:9"
+    tag: str                 # "16x9", as in the file names
+    video: Path
+    vtt: Path
+    srt: Path
+    transcript: Path
+    poster: Path
+    contact: Path
+    width: int
+    height: int
+    fps: int
+    frames: int
+    duration: float          # seconds, measured
+    planned: float           # seconds, from the plan
+    loudness: float | None   # LUFS integrated, measured (None: silent track)
+    true_peak: float | None  # dBTP, measured
+    voice: str               # none | recorded | espeak | piper
+    music: bool
+    burned_captions: bool
+    seconds: float           # wall time of the render
+
+
+@dataclass(frozen=True)
+class Job:
+    composite: Composite
+    format: str
+    quality: str
+    burn: bool
+
+
+def plan_jobs(project: Project, composites: list[Composite], formats: list[str] | None,
+              quality: str | None, burn_captions: bool | None) -> list[Job]:
+    cfg = project.config.video
+    q = quality or cfg.quality
+    burn = cfg.burn_captions if burn_captions is None else burn_captions
+    jobs = []
+    for comp in composites:
+        if "video" not in comp.story.media:
+            continue
+        wanted = formats or list(comp.story.video_formats) or list(cfg.formats)
+        for fmt in dict.fromkeys(normalise_format(f) for f in wanted):
+            jobs.append(Job(comp, fmt, q, burn))
+    return jobs
+
+
+def render_videos(project: Project, composites: list[Composite], out: Path, *,
+                  formats: list[str] | None = None, quality: str | None = None,
+                  burn_captions: bool | None = None, jobs: int = 1,
+                  progress: bool = True) -> list[VideoResult]:
+    """Render every video-enabled composite in every requested format into `out`.
+
+    Formats: the argument, else each story's `video_formats`, else `video.formats`.
+    Raises AssetError for unusable assets and RenderError when a render or its
+    quality check fails. With jobs > 1, renders run in parallel processes.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = plan_jobs(project, composites, formats, quality, burn_captions)
+    show = progress and sys.stderr.isatty()
+    if jobs <= 1 or len(work) <= 1:
+        results = []
+        for job in work:
+            bar = _Bar(f"{job.composite.story.slug} {job.format}") if show else None
+            results.append(render_one(project, job, out, bar))
+            if bar:
+                bar.done()
+        return results
+    results_by_index: dict[int, VideoResult] = {}
+    bar = _Bar("videos") if show else None
+    if bar:
+        bar.total = len(work)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(render_one, project, job, out, None): i for i, job in enumerate(work)}
+        try:
+            for fut in as_completed(futures):
+                results_by_index[futures[fut]] = fut.result()
+                if bar:
+                    bar.update(len(results_by_index))
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    if bar:
+        bar.done()
+    return [results_by_index[i] for i in range(len(work))]
+
+
+def build_plan(project: Project, job: Job, workdir: Path) -> tuple[Plan, Frame, object, str]:
+    """The timed plan for one job (speech synthesised into workdir if needed)."""
+    cfg = project.config.video
+    story = job.composite.story
+    frame = make_frame(job.format, job.quality, cfg.fps, cfg.size)
+    theme = load_theme(project.root, story.slug)
+    mode = voice.effective_voice(story.narration, cfg.voice)
+    units = build_units(job.composite, voice.voiced_by(mode, cfg.voiced_by), cfg.music_credit)
+    speech = voice.prepare(units, voice=cfg.voice, assets=project.root / "assets", slug=story.slug,
+                           narration=story.narration, language=project.config.site.language,
+                           model=cfg.voice_model, workdir=workdir, root=project.root)
+    pages = {}
+    for u in units:
+        durs = cue_durations(u, speech.get(u.number, voice.Speech("none")), cfg.words_per_minute,
+                             cfg.max_slide_seconds)
+        pages[u.number] = paginate(u, durs, theme, frame, cfg.max_slide_seconds, job.burn)
+    plan = schedule(frame, units, pages, speech, cfg.words_per_minute, cfg.min_slide_seconds,
+                    cfg.max_slide_seconds)
+    caps = {**DEFAULT_CAPS, **{normalise_format(k): float(v) for k, v in cfg.caps.items()}}
+    if plan.duration > caps[job.format]:
+        raise AssetError(
+            f"story {story.slug} runs {plan.duration:.0f} s, over the {caps[job.format]:.0f} s cap "
+            f"for {job.format} videos", path=story.origin.path if story.origin else None,
+            hint=f"shorten the story, drop {job.format} from its video_formats, "
+                 f"or raise video.caps for \"{job.format}\"")
+    return plan, frame, theme, mode
+
+
+def render_one(project: Project, job: Job, out: Path, bar: "_Bar | None" = None) -> VideoResult:
+    started = time.perf_counter()
+    cfg = project.config.video
+    story = job.composite.story
+    slug, tag = story.slug, format_tag(job.format)
+    assets = project.root / "assets"
+    with tempfile.TemporaryDirectory(dir=out, prefix=f".tmp-{slug}-{tag}-") as tmp:
+        work = Path(tmp)
+        plan, frame, theme, mode = build_plan(project, job, work)
+        pictures = Pictures(assets, frame, slug, cfg.max_upscale)
+        for u in plan.units:           # check every picture before any long work
+            if u.picture is not None:
+                pictures.get(u.picture.image)
+        music = assets / cfg.music if cfg.music else None
+        wav = work / "mix.wav"
+        sounding = audio.mix(plan, music, wav, slug)
+        stats = audio.measure_loudness(wav, cfg.loudness) if sounding else None
+
+        base = f"{slug}-{tag}"
+        names = {k: work / f"{base}{suffix}" for k, suffix in (
+            ("video", ".mp4"), ("vtt", ".vtt"), ("srt", ".srt"), ("transcript", ".txt"),
+            ("poster", "-poster.jpg"), ("contact", "-contact.png"))}
+        if bar:
+            bar.total = plan.total_frames
+        audio_filter = audio.loudnorm_filter(stats, cfg.loudness)
+        audio_filter = audio_filter if audio_filter != "anull" else "anull"
+        from .encode import encode
+        encode(stream(plan, theme, pictures, job.burn), frame, plan.total_frames, wav,
+               audio_filter, names["video"], on_frame=bar.update if bar else None)
+        wav.unlink()
+
+        note = disclosure(job.composite.contributors, voice.voiced_by(mode, cfg.voiced_by))
+        names["vtt"].write_text(to_vtt(plan.cues, note), encoding="utf-8")
+        names["srt"].write_text(to_srt(plan.cues), encoding="utf-8")
+        names["transcript"].write_text(transcript(plan, story.title, note), encoding="utf-8")
+        poster, _ = slide_still(plan, 0, theme, pictures, job.burn)
+        poster.save(names["poster"], "JPEG", quality=88)          # Pillow writes no EXIF here
+        contact_sheet(plan, theme, pictures, job.burn).save(names["contact"], "PNG")
+
+        facts = qc.check(names["video"], names["vtt"], width=frame.width, height=frame.height,
+                         fps=frame.fps, frames=plan.total_frames,
+                         loudness=cfg.loudness if stats else None, story=slug)
+        final = {k: out / p.name for k, p in names.items()}
+        for k, p in names.items():
+            os.replace(p, final[k])
+    return VideoResult(
+        slug=slug, format=job.format, tag=tag, **final,
+        width=frame.width, height=frame.height, fps=frame.fps, frames=facts.video.samples,
+        duration=facts.duration, planned=plan.duration, loudness=facts.loudness_i,
+        true_peak=facts.true_peak, voice=mode if plan.voiced else "none", music=bool(music),
+        burned_captions=job.burn, seconds=time.perf_counter() - started)
+
+
+def transcript(plan: Plan, title: str, note: str) -> str:
+    """Plain text of everything spoken or shown, in order, with picture descriptions."""
+    lines = [title, note, ""]
+    for u in plan.units:
+        if u.kind == "title":
+            lines += list(u.parts[1:])
+        elif u.kind == "quote":
+            lines.append(f"{u.speaker}: “{' '.join(u.parts)}”")
+        elif u.kind == "end":
+            lines += [p for p in u.parts if p != note]
+        else:
+            if u.picture is not None and not u.picture.decorative:
+                lines.append(f"[Picture: {u.picture.alt}]")
+            lines += list(u.parts)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+class _Bar:
+    """A one-line progress bar on stderr (only used when stderr is a terminal)."""
+
+    def __init__(self, label: str):
+        self.label, self.total, self.start = label, 1, time.perf_counter()
+        self._last = 0.0
+
+    def update(self, n: int) -> None:
+        now = time.perf_counter()
+        if now - self._last < 0.2 and n < self.total:
+            return
+        self._last = now
+        share = min(1.0, n / max(1, self.total))
+        filled = int(share * 30)
+        rate = n / max(1e-9, now - self.start)
+        sys.stderr.write(f"\r{self.label[:32]:32} [{'#' * filled}{'.' * (30 - filled)}] "
+                         f"{share:4.0%} {rate:5.1f}/s")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        self.update(self.total)
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+__all__ = ["VideoResult", "render_videos", "StorygenError"]
