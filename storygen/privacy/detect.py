@@ -109,6 +109,11 @@ _FILE_EXTS = frozenset("htm html md py sh js css json xml txt pdf zip mov mp4 jp
                        "csv yaml yml toml rs pl ps ai".split())
 
 
+def _consistent_case(value: str) -> bool:
+    letters = [c for c in value if c.isalpha()]
+    return all(c.isupper() for c in letters) or all(c.islower() for c in letters)
+
+
 def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
@@ -155,6 +160,8 @@ class Detector:
                 continue
             if entity == "PHONE" and (sum(c.isdigit() for c in t[start:end]) < 10 or t[start] not in "0+("):
                 continue          # POSSIBLE-leniency matches of bare digit runs ("01.000", "1234567890")
+            if entity == "NINO" and not _consistent_case(t[start:end]):
+                continue          # "En 582841b": a hashed file name, not a NINO written by a person
             raw.append((entity, start, end, score, ""))
         for gen in (patterns.phones(t), patterns.postcodes(t, window), patterns.nhs_numbers(t),
                     patterns.others(t, window), patterns.dates(t, window)):
