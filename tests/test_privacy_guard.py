@@ -298,3 +298,24 @@ def test_sample_project_passes_and_a_planted_phone_is_refused(tmp_path):
     assert bad.returncode == 1, bad.stderr
     assert "R1 BLOCK" in bad.stderr and "07700 900123" in bad.stderr
     assert "narratives/excerpts/S08.yaml:" in bad.stderr
+
+
+def test_every_privacy_setting_is_documented():
+    from dataclasses import fields
+
+    from storygen.config import PrivacyConfig
+
+    doc = (REPO / "docs" / "privacy.md").read_text(encoding="utf-8")
+    missing = [f.name for f in fields(PrivacyConfig) if f"{f.name} =" not in doc and f"[privacy.{f.name}]" not in doc]
+    assert missing == []
+
+
+def test_privacy_settings_change_what_runs(tmp_path):
+    from storygen.config import Config
+
+    config = Config()
+    config.privacy.allow_values = ["07700 900123"]
+    config.privacy.names = False
+    report = seeded(tmp_path, "Ring Sarah Holloway on 07700 900123.", config=config)
+    assert report.findings == []
+    assert report.settings["names"] == "off"
