@@ -156,3 +156,43 @@ def test_cache_returns_the_same_result_and_is_keyed_by_content():
     first = det.scan("Ring 07700 900123 now.")
     assert det.scan("Ring 07700 900123 now.") is first
     assert det.scan("Ring 07700 900124 now.") is not first
+
+
+# --- properties -----------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]
+SPACES = [" ", "\u00a0", "\u202f", "\u2009", "\u2007"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 999), st.lists(st.sampled_from(INVISIBLE + [""] * 6), min_size=11, max_size=11),
+       st.sampled_from(SPACES), st.booleans())
+def test_phone_survives_any_invisible_characters(n, gaps, space, fullwidth):
+    digits = f"07700900{n:03d}"
+    if fullwidth:
+        digits = "".join(chr(ord(c) - ord("0") + 0xFF10) for c in digits)
+    written = ""
+    for i, d in enumerate(digits):
+        written += d + gaps[i]
+        if i == 4:
+            written += space
+    text = f"Ring me on {written} tonight."
+    hits = [h for h in DET.scan(text) if h.entity == "PHONE"]
+    assert hits, repr(text)
+    assert "".join(c for c in fold(hits[0].span).text if c.isdigit()) == f"07700900{n:03d}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abc 0123.-") + INVISIBLE + SPACES + ["ﬁ", "１", "е", "–"]),
+               max_size=40))
+def test_folded_spans_map_back_inside_the_original(text):
+    folded = fold(text)
+    assert list(folded.index) == sorted(folded.index)
+    for i in range(len(folded.text)):
+        for j in range(i + 1, min(len(folded.text), i + 6) + 1):
+            a, b = folded.span(i, j)
+            assert 0 <= a < b <= len(text)
+            # The original span folds to (at least) the folded slice: nothing is lost.
+            assert folded.text[i:j] in fold(text[a:b]).text
