@@ -41,7 +41,7 @@ def test_build_writes_site_video_and_private_provenance(built):
     assert {s["source"] for s in segments if s["kind"] == "excerpt"} == {"S01", "S02", "S03"}
     assert not list((out / "site").rglob("provenance*"))
     # No staging or trash folders left behind
-    assert sorted(p.name for p in built.iterdir() if p.name.startswith(".")) == []
+    assert not [p.name for p in built.iterdir() if p.name.startswith(".build-")]
 
 
 def test_no_private_value_in_any_published_file(built):
@@ -80,7 +80,7 @@ def test_failed_render_leaves_previous_build_untouched(built):
         result = run("build", "--project", built, "--quality", "draft")
         assert result.exit_code == 2 and "missing.jpg" in result.output
         assert tree_digest(built / "build") == before
-        assert sorted(p.name for p in built.iterdir() if p.name.startswith(".")) == []
+        assert not [p.name for p in built.iterdir() if p.name.startswith(".build-")]
     finally:
         story.write_text(original)
 

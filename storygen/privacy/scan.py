@@ -186,10 +186,14 @@ class OutputScanner:
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
             # File and folder names (each level is checked where it first appears: its own entry).
-            findings += self._text(_words(Path(path.name).stem if path.is_file() else path.name),
-                                   rel, "file name" if path.is_file() else "folder name", names=True)
-            findings += self._text(path.name, rel, "file name" if path.is_file() else "folder name",
-                                   names=False, urls=False)
+            # Generated names carry content hashes (Pagefind's `en_582841b.pf_index`, image
+            # variants): a hex hash is not a person's data, and read as words it looks like an NI
+            # number or a domain. Literal secrets are still searched in the full name above all.
+            name = _without_hashes(path.name)
+            kind = "file name" if path.is_file() else "folder name"
+            findings += self._literal_only(path.name, rel, kind)
+            findings += self._text(_words(Path(name).stem if path.is_file() else name), rel, kind, names=True)
+            findings += self._text(name, rel, kind, names=False, urls=False)
             if path.is_file():
                 findings += self._file(path, rel)
         return _dedupe(findings)
@@ -283,6 +287,13 @@ def _gunzip(data: bytes, limit: int = 64 * 1024 * 1024) -> bytes | None:
         return out if not d.unconsumed_tail else None     # bigger than the limit: leave it to byte search
     except zlib.error:
         return None
+
+
+_HASH_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}(?![0-9A-Za-z])")
+
+
+def _without_hashes(name: str) -> str:
+    return _HASH_TOKEN.sub("", name)
 
 
 def _finding(rule: str, rel: Path, span: str, message: str, hint: str) -> Finding:
