@@ -196,3 +196,30 @@ def test_folded_spans_map_back_inside_the_original(text):
             assert 0 <= a < b <= len(text)
             # The original span folds to (at least) the folded slice: nothing is lost.
             assert folded.text[i:j] in fold(text[a:b]).text
+
+
+def test_detectors_never_touch_the_network():
+    """Presidio's email recognizer and tldextract try to download on first use; ours must not.
+    A fresh interpreter with sockets disabled runs every detector and the domain helper."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent('''
+        import socket
+        def refuse(*a, **k):
+            raise RuntimeError("network access attempted")
+        socket.socket.connect = refuse
+        socket.socket.connect_ex = refuse
+        socket.create_connection = refuse
+        socket.getaddrinfo = refuse
+        from storygen.privacy.detect import Detector
+        from storygen.privacy.engine import registered_domain
+        hits = Detector().scan("Email jo@example.com, see https://www.example.co.uk/x, ring 07700 900123, Sarah.")
+        assert {h.entity for h in hits} >= {"EMAIL", "URL", "PHONE", "PERSON"}, hits
+        assert registered_domain("https://www.example.co.uk/x") == "example.co.uk"
+        print("offline ok")
+    ''')
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "offline ok" in run.stdout
