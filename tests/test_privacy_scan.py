@@ -285,3 +285,16 @@ def test_many_pages_scan_quickly(setup):
     elapsed = time.perf_counter() - start
     assert findings == []
     assert elapsed < 20, elapsed
+
+
+def test_strip_keeps_palette_transparency(tmp_path):
+    png = tmp_path / "p.png"
+    im = Image.new("P", (4, 4), 0)
+    im.putpalette([255, 255, 255, 0, 0, 0] + [0] * 762)
+    info = PngInfo()
+    info.add_text("Author", "Maggie")
+    im.save(png, transparency=0, pnginfo=info)
+    strip_image_metadata(png)
+    with Image.open(png) as out:
+        assert out.info.get("transparency") == 0
+        assert "Author" not in out.info
