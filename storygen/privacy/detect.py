@@ -30,6 +30,7 @@ ENTITY_RULES: dict[str, tuple[str, str, str]] = {
     "CARD": ("R1", "block", "remove the card number"),
     "IBAN": ("R1", "block", "remove the bank account number"),
     "PASSPORT": ("R1", "block", "remove the passport number"),
+    "DRIVING": ("R1", "block", "remove the driving licence number"),
     "VEHICLE": ("R1", "block", "remove the vehicle registration"),
     "PERSON": ("R2", "block", "replace the name with its pseudonym from narratives/private/pseudonyms.yaml, "
                               "or with a [bracketed] role such as [my manager]"),
@@ -46,12 +47,13 @@ ENTITY_RULES: dict[str, tuple[str, str, str]] = {
     "EVENT": ("R12", "signoff", "a singular event can be looked up: leave it out, blur it, or record a sign-off"),
 }
 STRUCTURED = ("EMAIL", "PHONE", "POSTCODE", "NHS", "NINO", "URL", "HANDLE", "IP", "CARD", "IBAN",
-              "PASSPORT", "VEHICLE")
+              "PASSPORT", "DRIVING", "VEHICLE")
 # Overlap resolution: earlier wins when two hits overlap.
-PRIORITY = ["NHS", "NINO", "CARD", "IBAN", "EMAIL", "PASSPORT", "PHONE", "IP", "URL", "HANDLE", "VEHICLE",
+PRIORITY = ["NHS", "NINO", "CARD", "IBAN", "DRIVING", "EMAIL", "PASSPORT", "PHONE", "IP", "URL", "HANDLE",
+            "VEHICLE",
             "POSTCODE", "DOB", "DATE", "AGE", "PERSON", "ORG", "PLACE", "UNIQUE", "EVENT"]
 DEFAULT_THRESHOLDS = {"EMAIL": 0.5, "PHONE": 0.4, "NHS": 0.5, "NINO": 0.5, "URL": 0.5, "IP": 0.5,
-                      "CARD": 0.5, "IBAN": 0.5}
+                      "CARD": 0.5, "IBAN": 0.5, "DRIVING": 0.5}
 
 
 @dataclass(frozen=True)

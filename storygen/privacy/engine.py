@@ -31,6 +31,7 @@ from presidio_analyzer.predefined_recognizers import (  # noqa: E402
     IpRecognizer,
     NhsRecognizer,
     PhoneRecognizer,
+    UkDrivingLicenceRecognizer,
     UrlRecognizer,
 )
 from presidio_analyzer.predefined_recognizers.country_specific.uk.uk_nino_recognizer import (  # noqa: E402
@@ -47,6 +48,7 @@ PRESIDIO_ENTITIES = {
     "IP_ADDRESS": "IP",
     "CREDIT_CARD": "CARD",
     "IBAN_CODE": "IBAN",
+    "UK_DRIVING_LICENCE": "DRIVING",
 }
 
 # An extractor that only ever uses the snapshot bundled in the wheel.
@@ -79,6 +81,7 @@ def analyzer() -> AnalyzerEngine:
         IpRecognizer(),
         CreditCardRecognizer(),
         IbanRecognizer(),
+        UkDrivingLicenceRecognizer(),
     ):
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
