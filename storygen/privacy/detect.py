@@ -50,8 +50,7 @@ STRUCTURED = ("EMAIL", "PHONE", "POSTCODE", "NHS", "NINO", "URL", "HANDLE", "IP"
               "PASSPORT", "DRIVING", "VEHICLE")
 # Overlap resolution: earlier wins when two hits overlap.
 PRIORITY = ["NHS", "NINO", "CARD", "IBAN", "DRIVING", "EMAIL", "PASSPORT", "PHONE", "IP", "URL", "HANDLE",
-            "VEHICLE",
-            "POSTCODE", "DOB", "DATE", "AGE", "PERSON", "ORG", "PLACE", "UNIQUE", "EVENT"]
+            "VEHICLE", "POSTCODE", "DOB", "DATE", "AGE", "PERSON", "ORG", "PLACE", "UNIQUE", "EVENT"]
 DEFAULT_THRESHOLDS = {"EMAIL": 0.5, "PHONE": 0.4, "NHS": 0.5, "NINO": 0.5, "URL": 0.5, "IP": 0.5,
                       "CARD": 0.5, "IBAN": 0.5, "DRIVING": 0.5}
 

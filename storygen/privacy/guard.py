@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import Composite, Excerpt, Finding, Origin, Project, Story, text_hash
+from ..model import Composite, Finding, Origin, Project, Story, text_hash
 from . import quasi
 from .detect import Detector, Hit, Settings
 from .literals import Literals
