@@ -279,6 +279,7 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
     guard = Guard(project)
     report = GuardReport(settings=_audit_settings(guard))
     report.findings += map_findings(guard.knowledge)
+    report.findings += project_texts(guard)
     for composite in sorted(composites, key=lambda c: c.story.slug):
         found = guard.check_composite(composite)
         report.findings += found
@@ -292,6 +293,21 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
             hint="review the new text and record a new sign-off, or delete this one", key=s.key,
             field="sign-off"))
     return report
+
+
+def project_texts(guard: Guard) -> list[GuardFinding]:
+    """Texts every page shares: theme names and descriptions, the site's title and blurbs."""
+    out: list[GuardFinding] = []
+    project = guard.project
+    for code in sorted(project.codes.values(), key=lambda c: c.id):
+        out += guard.check_text(code.name, field=f"theme {code.id} name", origin=code.origin, story=None)
+        out += guard.check_text(code.description, field=f"theme {code.id} description", origin=code.origin,
+                                story=None)
+    site = getattr(project.config, "site", None)
+    toml = Origin(Path("storygen.toml"))
+    for key in ("title", "description", "author", "method_statement"):
+        out += guard.check_text(getattr(site, key, "") or "", field=f"site.{key}", origin=toml, story=None)
+    return out
 
 
 def reuse_findings(guard: Guard, composites: list[Composite]) -> list[GuardFinding]:

@@ -27,6 +27,12 @@ from .literals import Literals
 from .media import IMAGE_SUFFIXES, MEDIA_SUFFIXES, TECHNICAL_KEYS, image_metadata, media_metadata
 from .textnorm import fold_key
 
+# What the scan reads, for the audit log (R17).
+CHANNELS = ["HTML text and text attributes (alt, title, aria-label, content, …) and JSON-LD",
+            "XML / Atom / RSS / SVG text", "JSON strings (search index), gzip'd files unpacked",
+            "WebVTT and SRT cue text", "text transcripts", "image EXIF / XMP / comments / PNG text chunks, GPS",
+            "video and audio container metadata and subtitle tracks (ffmpeg -i)", "file and folder names",
+            "raw bytes of every file for private literals (UTF-8, UTF-16)"]
 TEXT_ATTRS = frozenset({"alt", "title", "aria-label", "aria-description", "content", "placeholder", "value",
                         "label", "summary", "data-caption", "data-title", "download"})
 BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr",
@@ -174,7 +180,8 @@ class OutputScanner:
                     if value:
                         secrets.setdefault(value, f"{label} (private provenance)")
         self.literals = Literals(secrets)
-        # The team's own configured words (site title, theme names) are not leaks.
+        # The team's own configured words (site title, theme names) went through the guard
+        # (guard.project_texts); on the pages they are expected.
         site = getattr(project.config, "site", None)
         own = [getattr(site, k, "") for k in ("title", "description", "author", "method_statement")]
         own += [c.name for c in project.codes.values()] + [c.description for c in project.codes.values()]
