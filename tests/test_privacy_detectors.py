@@ -226,3 +226,12 @@ def test_detectors_never_touch_the_network():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "offline ok" in run.stdout
+
+
+@pytest.mark.parametrize("text", [
+    "The Housing Team said they'd look into it.",
+    "Social Services called twice.",
+    "The Community Mental Health Team came out.",
+])
+def test_generic_teams_are_not_named_organisations(text):
+    assert [h.entity for h in DET.scan(text) if h.entity == "ORG"] == []
