@@ -108,6 +108,25 @@ def main() -> int:
     print(f"throughput cold: {len(rows) / cold:,.0f} excerpts/s ({cold * 1000:.0f} ms for {len(rows)})")
     print(f"throughput warm: {len(rows) / warm:,.0f} excerpts/s (content-hash cache, in memory)"
           f"   target 2,000 {'met' if len(rows) / warm >= 2000 else 'MISSED'}")
+    # The whole guard path an importer uses (literals, findings, sign-off keys), cold and warm.
+    import tempfile
+
+    from storygen.config import Config
+    from storygen.model import Excerpt, Origin, Project
+    from storygen.privacy import check_excerpts
+
+    with tempfile.TemporaryDirectory() as tmp:
+        excerpts = {r["id"]: Excerpt(r["id"], "S01", r["text"], ("x",), origin=Origin(Path("e.yaml"), i + 1))
+                    for i, r in enumerate(rows)}
+        project = Project(root=Path(tmp), config=Config(), codes={}, sources={}, excerpts=excerpts, stories=[])
+        t0 = time.perf_counter()
+        check_excerpts(excerpts.values(), project)
+        g_cold = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        check_excerpts(excerpts.values(), project)
+        g_warm = time.perf_counter() - t0
+    print(f"guard (check_excerpts) cold: {len(rows) / g_cold:,.0f} excerpts/s; "
+          f"warm: {len(rows) / g_warm:,.0f} excerpts/s")
     if args.show:
         for label, items in (("missed", misses), ("false positives", false)):
             if items:

@@ -265,3 +265,61 @@ def test_any_text_survives_the_yaml_round_trip(tmp_path_factory, text, memo, cod
     before = snapshot(root)
     quiet_import(root, "csv", file)
     assert snapshot(root) == before
+
+
+def test_existing_source_is_filled_in_not_overwritten(project, tmp_path):
+    rows = [["S01-09", "S01", "Extra.", "working-together", "community", "health"]]
+    header = HEADER[:4] + ["role", "sector", "attr_age_band"]
+    rows[0].append("40s")
+    summary = quiet_import(project, "csv", write_csv(tmp_path / "x.csv", rows, header))
+    assert summary.report.sources_updated == ["S01: attribute age_band"]
+    assert summary.report.kept_local == ["source S01: role is 'staff' here, 'community' in the export",
+                                         "source S01: sector is 'council' here, 'health' in the export"]
+    src = loaded(project).sources["S01"]
+    assert (src.role, src.sector, src.attributes) == ("staff", "council", {"age_band": "40s"})
+
+
+def test_privacy_guard_runs_on_what_was_imported(project, tmp_path):
+    privacy = pytest.importorskip("storygen.privacy")
+    if not hasattr(privacy, "check_excerpts"):
+        pytest.skip("the privacy guard is not in this checkout")
+    rows = [["S01-09", "S01", "Ring me on 07700 900123 any time.", "working-together"]]
+    summary = quiet_import(project, "csv", write_csv(tmp_path / "x.csv", rows, HEADER[:4]))
+    assert any("07700 900123" in f.format() for f in summary.findings), summary.output
+    assert "privacy guard:" in summary.output and "S01-09" in summary.output
+
+
+def test_a_write_that_fails_half_way_changes_nothing(tmp_path):
+    """`excerpts` is a file here, so writing the excerpt file fails after the codebook was staged."""
+    root = empty_project(tmp_path / "p")
+    (root / "narratives").mkdir()
+    (root / "narratives" / "excerpts").write_text("not a folder")
+    before = snapshot(root)
+    result = _cli(root, "csv", write_csv(tmp_path / "x.csv"))
+    assert result.exit_code == 2, result.output
+    assert "could not write the project files" in result.output and "nothing was changed" in result.output
+    assert snapshot(root) == before
+    assert not any(p.name.startswith(".storygen-import-") for p in root.iterdir())
+
+
+def test_fuzzed_xlsx_gives_only_clean_errors(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(HEADER[:4])
+    book.active.append(["A1", "S1", "Text", "Code"])
+    book.save(tmp_path / "good.xlsx")
+    good = (tmp_path / "good.xlsx").read_bytes()
+
+    @settings(max_examples=int(os.environ.get("FUZZ", 40)), deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, len(good) - 1), st.integers(0, 255)), min_size=1, max_size=8))
+    def run(changes):
+        raw = bytearray(good)
+        for at, value in changes:
+            raw[at] = value
+        path = tmp_path / "fuzz.xlsx"
+        path.write_bytes(bytes(raw))
+        try:
+            import_csv(path)
+        except ImportError_ as exc:
+            assert str(path) in str(exc)
+
+    run()

@@ -195,3 +195,28 @@ def test_damaged_and_wrong_files(tmp_path, qda):
     wrong.write_text("a,b\n1,2\n")
     with pytest.raises(ImportError_, match="not a QualCoder coding report"):
         import_qualcoder(wrong)
+
+
+def test_fuzzed_databases_give_only_clean_errors(tmp_path):
+    """Damaged SQLite files (random bytes changed) are refused cleanly, never with a traceback."""
+    import os
+
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    good = (build_project(tmp_path) / "data.qda").read_bytes()
+
+    @settings(max_examples=int(os.environ.get("FUZZ", 40)), deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.tuples(st.integers(0, len(good) - 1), st.integers(0, 255)), min_size=1, max_size=12))
+    def run(changes):
+        raw = bytearray(good)
+        for at, value in changes:
+            raw[at] = value
+        path = tmp_path / "fuzz.qda"
+        path.write_bytes(bytes(raw))
+        try:
+            import_qualcoder(path)
+        except ImportError_:
+            pass
+
+    run()

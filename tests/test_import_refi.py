@@ -134,18 +134,34 @@ def test_hostile_and_broken_files_exit_2_and_leave_project_untouched(project, tm
 
 
 def test_zip_over_the_size_cap(project, tmp_path):
+    """An archive whose entries add up to more than 256 MB is refused before anything is inflated."""
+    import struct
+
     big = tmp_path / "big.qdpx"
-    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("project.qde", SMALL.format(end=4))
-        for n in range(3):   # 3 × 100 MB of text-like data: over the 256 MB cap, a real ratio
-            with zf.open(f"sources/{n}.txt", "w") as fh:
-                chunk = (b"".join(b"%08d interview line\n" % i for i in range(4000)))
-                for _ in range(100 * 1024 * 1024 // len(chunk)):
-                    fh.write(chunk)
+    make_qdpx(big, SMALL.format(end=4), {f"sources/{n}.txt": b"interview line\n" * 1000 for n in range(3)},
+              zipfile.ZIP_DEFLATED)
+    raw = bytearray(big.read_bytes())
+    at = raw.find(b"PK\x01\x02")          # central directory: what zipfile believes
+    while at != -1:
+        raw[at + 20:at + 28] = struct.pack("<II", 50 * 1024 * 1024, 100 * 1024 * 1024)  # 100 MB each
+        at = raw.find(b"PK\x01\x02", at + 4)
+    big.write_bytes(bytes(raw))
     before = snapshot(project)
     result = _cli(project, "refi", big)
-    assert result.exit_code == 2 and "over the limit of 268,435,456" in result.output
+    assert result.exit_code == 2 and "over the limit of 268,435,456" in result.output, result.output
     assert snapshot(project) == before
+
+
+def test_many_entries_and_damaged_archives(tmp_path):
+    many = tmp_path / "many.qdpx"
+    make_qdpx(many, SMALL.format(end=4), {f"sources/{n}.txt": "" for n in range(10_001)})
+    with pytest.raises(ImportError_, match="10,002 entries, over the limit of 10,000"):
+        import_refi(many)
+    truncated = tmp_path / "truncated.qdpx"
+    make_qdpx(truncated, SMALL.format(end=4), {"sources/a.txt": "Four words here."})
+    truncated.write_bytes(truncated.read_bytes()[:-30])
+    with pytest.raises(ImportError_, match="not a readable zip archive"):
+        import_refi(truncated)
 
 
 def test_zip_bomb_ratio(tmp_path):
@@ -190,3 +206,67 @@ def test_fuzzed_qdpx_and_xml_give_only_clean_errors(tmp_path, data):
             import_refi(path)
         except ImportError_:
             pass
+
+
+CASES = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project {NS} name="t" origin="ATLAS.ti-like" basePath="C:\\Users\\jane.doe\\Documents">
+<Users><User guid="00000000-0000-0000-0000-0000000000f1" name="Jane Doe"/></Users>
+<CodeBook><Codes><Code guid="00000000-0000-0000-0000-000000000001" name="Care" isCodable="true" color="#1f6f8b"/>
+</Codes></CodeBook>
+<Variables><Variable guid="00000000-0000-0000-0000-0000000000d1" name="role" typeOfVariable="Text"/>
+<Variable guid="00000000-0000-0000-0000-0000000000d2" name="Age band" typeOfVariable="Text"/>
+<Variable guid="00000000-0000-0000-0000-0000000000d3" name="consent_web" typeOfVariable="Boolean"/></Variables>
+<Cases><Case guid="00000000-0000-0000-0000-0000000000e1" name="Participant 7">
+<VariableValue><VariableRef targetGUID="00000000-0000-0000-0000-0000000000d1"/><TextValue>community</TextValue></VariableValue>
+<VariableValue><VariableRef targetGUID="00000000-0000-0000-0000-0000000000d2"/><TextValue>60s</TextValue></VariableValue>
+<VariableValue><VariableRef targetGUID="00000000-0000-0000-0000-0000000000d3"/><BooleanValue>true</BooleanValue></VariableValue>
+<SourceRef targetGUID="00000000-0000-0000-0000-0000000000a1"/></Case></Cases>
+<Sources><TextSource guid="00000000-0000-0000-0000-0000000000a1" name="C:\\Users\\jane.doe\\interview7.docx"
+ plainTextPath="relative://interview7.txt">
+<PlainTextSelection guid="00000000-0000-0000-0000-0000000000b1" name="{{name}}" startPosition="{{start}}" endPosition="{{end}}">
+<Description>Said twice.</Description>
+<Coding guid="00000000-0000-0000-0000-0000000000c1"><CodeRef targetGUID="00000000-0000-0000-0000-000000000001"/></Coding>
+</PlainTextSelection></TextSource>
+<PictureSource guid="00000000-0000-0000-0000-0000000000a2" name="photo"/></Sources></Project>"""
+TEXT = "Line one, Zoë said 🙂.\r\nSecond line with café\r\nThird"
+
+
+@pytest.mark.parametrize("unit,name,label", [
+    ("lf-cp", "Second line with café", "code points"),      # ATLAS.ti: CRLF counted as one
+    ("u8", "", "UTF-8 bytes"),                               # Taguette-style byte offsets
+    ("crlf-u16", "", "UTF-16 code units over CRLF text"),    # NVivo for Windows
+])
+def test_cases_variables_and_offset_readings(tmp_path, unit, name, label):
+    lf = TEXT.replace("\r\n", "\n")
+    phrase = "Second line with café"
+    if unit == "lf-cp":
+        start = lf.index(phrase)
+    elif unit == "u8":
+        start = len(lf[:lf.index(phrase)].encode("utf-8"))
+    else:
+        start = len(TEXT[:TEXT.index(phrase)].encode("utf-16-le")) // 2
+    end = start + (len(phrase.encode("utf-8")) if unit == "u8" else len(phrase))
+    qdpx = make_qdpx(tmp_path / "c.qdpx", CASES.format(name=name, start=start, end=end),
+                     {"sources/interview7.txt": TEXT.encode("utf-8")})
+    root = empty_project(tmp_path / "p")
+    summary = quiet_import(root, "refi", qdpx)
+    assert f"offsets read as {label} in 1 document(s)" in summary.output
+    p = loaded(root)
+    (ex,) = p.excerpts.values()
+    assert (ex.text, ex.codes, ex.memo, ex.source_id) == (phrase, ("care",), "Said twice.", "Participant-7")
+    src = p.sources["Participant-7"]
+    assert src.role == "community" and src.attributes == {"Age band": "60s"}
+    assert src.consent.web is True and src.consent.composite is False
+    assert "PictureSource photo: only text sources are imported" in summary.output
+    written = b"".join(snapshot(root).values())
+    assert b"jane" not in written.lower() and b"Users" not in written
+
+
+def test_absurdly_deep_codebook_is_refused(tmp_path):
+    deep = tmp_path / "deep.qdc"
+    depth = 5000
+    deep.write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+                    + "".join(f'<Code guid="g{i}" name="c{i}" isCodable="true">' for i in range(depth))
+                    + "</Code>" * depth + "</Codes></CodeBook>")
+    with pytest.raises(ImportError_, match=r"deep.qdc: codes are nested more than 40 levels"):
+        import_refi(deep)

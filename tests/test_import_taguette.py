@@ -1,7 +1,6 @@
 """Taguette import, against exports written by Taguette's own code (the `taguette` package)."""
 from __future__ import annotations
 
-import io
 import sqlite3
 
 import pytest

@@ -46,6 +46,9 @@ def entities(text: str) -> list[tuple[str, str]]:
     ("Follow @jo_bloggs99 for updates.", "HANDLE", "@jo_bloggs99"),
     ("Her passport number 123456789 was kept.", "PASSPORT", "123456789"),
     ("My car reg was AB12 CDE.", "VEHICLE", "AB12 CDE"),
+    ("Licence MORGA657054SM9IJ was on the letter.", "DRIVING", "MORGA657054SM9IJ"),
+    ("Card 4111 1111 1111 1111 was declined.", "CARD", "4111 1111 1111 1111"),
+    ("Pay into GB82 WEST 1234 5698 7654 32 please.", "IBAN", "GB82 WEST 1234 5698 7654 32"),
     ("The server was 192.168.12.7 then.", "IP", "192.168.12.7"),
     ("She was born on 3rd March 1984.", "DOB", "3rd March 1984"),
     ("Her birthday is 12/05/1984.", "DOB", "12/05/1984"),
@@ -156,3 +159,79 @@ def test_cache_returns_the_same_result_and_is_keyed_by_content():
     first = det.scan("Ring 07700 900123 now.")
     assert det.scan("Ring 07700 900123 now.") is first
     assert det.scan("Ring 07700 900124 now.") is not first
+
+
+# --- properties -----------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]
+SPACES = [" ", "\u00a0", "\u202f", "\u2009", "\u2007"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 999), st.lists(st.sampled_from(INVISIBLE + [""] * 6), min_size=11, max_size=11),
+       st.sampled_from(SPACES), st.booleans())
+def test_phone_survives_any_invisible_characters(n, gaps, space, fullwidth):
+    digits = f"07700900{n:03d}"
+    if fullwidth:
+        digits = "".join(chr(ord(c) - ord("0") + 0xFF10) for c in digits)
+    written = ""
+    for i, d in enumerate(digits):
+        written += d + gaps[i]
+        if i == 4:
+            written += space
+    text = f"Ring me on {written} tonight."
+    hits = [h for h in DET.scan(text) if h.entity == "PHONE"]
+    assert hits, repr(text)
+    assert "".join(c for c in fold(hits[0].span).text if c.isdigit()) == f"07700900{n:03d}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abc 0123.-") + INVISIBLE + SPACES + ["ﬁ", "１", "е", "–"]),
+               max_size=40))
+def test_folded_spans_map_back_inside_the_original(text):
+    folded = fold(text)
+    assert list(folded.index) == sorted(folded.index)
+    for i in range(len(folded.text)):
+        for j in range(i + 1, min(len(folded.text), i + 6) + 1):
+            a, b = folded.span(i, j)
+            assert 0 <= a < b <= len(text)
+            # The original span folds to (at least) the folded slice: nothing is lost.
+            assert folded.text[i:j] in fold(text[a:b]).text
+
+
+def test_detectors_never_touch_the_network():
+    """Presidio's email recognizer and tldextract try to download on first use; ours must not.
+    A fresh interpreter with sockets disabled runs every detector and the domain helper."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent('''
+        import socket
+        def refuse(*a, **k):
+            raise RuntimeError("network access attempted")
+        socket.socket.connect = refuse
+        socket.socket.connect_ex = refuse
+        socket.create_connection = refuse
+        socket.getaddrinfo = refuse
+        from storygen.privacy.detect import Detector
+        from storygen.privacy.engine import registered_domain
+        hits = Detector().scan("Email jo@example.com, see https://www.example.co.uk/x, ring 07700 900123, Sarah.")
+        assert {h.entity for h in hits} >= {"EMAIL", "URL", "PHONE", "PERSON"}, hits
+        assert registered_domain("https://www.example.co.uk/x") == "example.co.uk"
+        print("offline ok")
+    ''')
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "offline ok" in run.stdout
+
+
+@pytest.mark.parametrize("text", [
+    "The Housing Team said they'd look into it.",
+    "Social Services called twice.",
+    "The Community Mental Health Team came out.",
+])
+def test_generic_teams_are_not_named_organisations(text):
+    assert [h.entity for h in DET.scan(text) if h.entity == "ORG"] == []

@@ -298,3 +298,41 @@ def test_sample_project_passes_and_a_planted_phone_is_refused(tmp_path):
     assert bad.returncode == 1, bad.stderr
     assert "R1 BLOCK" in bad.stderr and "07700 900123" in bad.stderr
     assert "narratives/excerpts/S08.yaml:" in bad.stderr
+
+
+def test_every_privacy_setting_is_documented():
+    from dataclasses import fields
+
+    from storygen.config import PrivacyConfig
+
+    doc = (REPO / "docs" / "privacy.md").read_text(encoding="utf-8")
+    missing = [f.name for f in fields(PrivacyConfig) if f"{f.name} =" not in doc and f"[privacy.{f.name}]" not in doc]
+    assert missing == []
+
+
+def test_privacy_settings_change_what_runs(tmp_path):
+    from storygen.config import Config
+
+    config = Config()
+    config.privacy.allow_values = ["07700 900123"]
+    config.privacy.names = False
+    report = seeded(tmp_path, "Ring Sarah Holloway on 07700 900123.", config=config)
+    assert report.findings == []
+    assert report.settings["names"] == "off"
+
+
+def test_theme_and_site_texts_are_guarded(tmp_path):
+    from storygen.config import Config
+    from storygen.model import Code, Origin
+
+    config = Config()
+    config.site.author = "Ring 07700 900123 for copies"
+    project, composites = make_project(tmp_path, config=config)
+    project.codes["listening"] = Code("listening", "Listening", "What Mrs Okafor taught us",
+                                      origin=Origin(Path("narratives/codebook.yaml"), 3))
+    report = guard_project(project, composites)
+    got = {(f.field, f.rule, str(f.origin)) for f in report.findings}
+    assert ("site.author", "R1", "storygen.toml") in got
+    assert ("theme listening description", "R2", "narratives/codebook.yaml:3") in got
+    assert report.blocking
+    assert "## Project-wide" in report_markdown(report)

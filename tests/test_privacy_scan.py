@@ -5,6 +5,7 @@ with a compressed text chunk, an MP4 made by ffmpeg with container metadata.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
@@ -73,6 +74,14 @@ def build_clean_site(root: Path) -> Path:
     Image.new("RGB", (32, 24), (200, 180, 150)).save(story / "kitchen-table.640.jpg", quality=80)
     Image.new("RGB", (16, 16), (31, 111, 139)).save(site / "favicon.png")
     _mp4(story / "time-to-listen.mp4")
+    # Pagefind's search index: hashed names, gzip'd fragments ("pagefind_dcd" + JSON).
+    (site / "pagefind" / "fragment").mkdir(parents=True)
+    (site / "pagefind" / "index").mkdir()
+    fragment = b"pagefind_dcd" + json.dumps({"url": "/time-to-listen/", "content": " ".join(CLEAN),
+                                             "meta": {"title": "Time to listen"}}).encode()
+    (site / "pagefind" / "fragment" / "en_427688f.pf_fragment").write_bytes(gzip.compress(fragment, mtime=0))
+    (site / "pagefind" / "index" / "en_582841b.pf_index").write_bytes(gzip.compress(b"\x00\x01listen", mtime=0))
+    (site / "pagefind" / "pagefind.en_4e2b3127a3.pf_meta").write_bytes(gzip.compress(b"\x00meta", mtime=0))
     (site / "robots.txt").write_text("User-agent: *\nSitemap: https://example.org/stories/sitemap.xml\n", "utf-8")
     return site
 
@@ -134,6 +143,14 @@ def test_planted_real_name_is_caught_in_text_channels(setup, channel):
     _edit(site / rel, old, new.replace(f"Ring {PHONE}", "Ask Maggie"))
     found = [f for f in scan_output(site, project, composites) if f.rule == "R5"]
     assert (rel, "Maggie") in spans(found)
+
+
+def test_compressed_search_index_fragment(setup):
+    project, composites, site = setup
+    path = site / "pagefind" / "fragment" / "en_427688f.pf_fragment"
+    data = gzip.decompress(path.read_bytes()).replace(b"We share one record", f"Ring {PHONE}. We".encode())
+    path.write_bytes(gzip.compress(data, mtime=0))
+    assert ("pagefind/fragment/en_427688f.pf_fragment", PHONE) in spans(scan_output(site, project, composites))
 
 
 def test_source_and_excerpt_ids_are_caught_even_in_comments_and_css(setup):
@@ -268,3 +285,16 @@ def test_many_pages_scan_quickly(setup):
     elapsed = time.perf_counter() - start
     assert findings == []
     assert elapsed < 20, elapsed
+
+
+def test_strip_keeps_palette_transparency(tmp_path):
+    png = tmp_path / "p.png"
+    im = Image.new("P", (4, 4), 0)
+    im.putpalette([255, 255, 255, 0, 0, 0] + [0] * 762)
+    info = PngInfo()
+    info.add_text("Author", "Maggie")
+    im.save(png, transparency=0, pnginfo=info)
+    strip_image_metadata(png)
+    with Image.open(png) as out:
+        assert out.info.get("transparency") == 0
+        assert "Author" not in out.info

@@ -134,6 +134,7 @@ def print_summary(s: ImportSummary, echo=click.echo) -> None:
          f"unchanged: {r.excerpts_unchanged}")
     _listing("codes added to the codebook", r.codes_added, echo)
     _listing("sources added", r.sources_added, echo)
+    _listing("sources filled in where the project had nothing", r.sources_updated, echo)
     _listing("excerpts updated from the export", r.excerpts_updated, echo)
     _listing("local edits kept (the export differs)", r.kept_local, echo)
     if s.changed:

@@ -105,9 +105,17 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list[str]]]:
         if sheet and sheet not in book.sheetnames:
             raise ImportError_(f"no sheet named {sheet!r}", path=path,
                                hint=f"sheets: {', '.join(book.sheetnames)}")
+        if not book.worksheets:
+            raise ImportError_("the workbook has no worksheets", path=path)
         ws = book[sheet] if sheet else book.worksheets[0]
+        # read-only mode parses the sheet while iterating, so damage can surface here too
         return [(n, [_cell(v) for v in row])
                 for n, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+    except ImportError_:
+        raise
+    except Exception as exc:
+        raise ImportError_(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+                           path=path, hint="save it again from your spreadsheet program") from None
     finally:
         book.close()
 

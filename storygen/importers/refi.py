@@ -34,6 +34,7 @@ STORYGEN_ORIGIN = "storygen"
 FEATURED_NOTE = "storygen: featured"
 SINGULAR_NOTE = "storygen: singular"
 CODE_IDS_NOTE = "storygen: code ids"
+MAX_DEPTH = 40
 
 
 def import_refi(path: Path, *, documents_map: Path | None = None, **_ignored) -> Bundle:
@@ -57,7 +58,7 @@ def import_refi(path: Path, *, documents_map: Path | None = None, **_ignored) ->
         raw = read_bytes(path)
         root = parse_xml(raw, path)
         if local(root.tag) == "CodeBook":
-            _codes(bundle, child(root, "Codes"), (), {})
+            _codes(bundle, child(root, "Codes"), (), {}, path)
         elif local(root.tag) == "Project":
             _Reader(bundle, path, raw, None, DocumentMap.load(documents_map)).project(root)
         else:
@@ -66,10 +67,14 @@ def import_refi(path: Path, *, documents_map: Path | None = None, **_ignored) ->
     return bundle
 
 
-def _codes(bundle: Bundle, codes_el: Element | None, parents: tuple, out: dict) -> None:
+def _codes(bundle: Bundle, codes_el: Element | None, parents: tuple, out: dict, path=None) -> None:
     """Nested <Code> elements -> codebook entries; folders (isCodable=false) included."""
     if codes_el is None:
         return
+    if len(parents) > MAX_DEPTH:   # a crafted file could nest deep enough to exhaust the stack
+        raise ImportError_(f"codes are nested more than {MAX_DEPTH} levels deep "
+                           f"(under {' > '.join(parents[:3])} …)", path=path,
+                           hint="this is not a usable codebook")
     for code in children(codes_el, "Code"):
         name = (code.get("name") or "").strip() or (code.get("guid") or "unnamed")
         names = parents + (name,)
@@ -77,9 +82,12 @@ def _codes(bundle: Bundle, codes_el: Element | None, parents: tuple, out: dict) 
         colour = hex_colour(code.get("color") or "")
         cid = bundle.add_code(names, description=(desc.text or "") if desc is not None else "",
                               colour=colour)
+        if child(code, "NoteRef") is not None:
+            bundle.losses.append(f"code {' > '.join(names)}: linked notes (memos on the code) are "
+                                 "not imported; its description is")
         if code.get("guid"):
             out[code.get("guid").strip("{}").lower()] = cid
-        _codes(bundle, code, names, out)
+        _codes(bundle, code, names, out, path)
 
 
 def _guid(el: Element, attr: str = "guid") -> str:
@@ -95,9 +103,15 @@ class _Reader:
         self.readings: dict[str, list[str]] = {}   # offset reading -> documents read that way
 
     def where(self, guid: str) -> str:
-        """'selection <guid> (line N)' so a researcher can find it in the .qde."""
-        pos = self.raw.find(guid.encode()) if guid else -1
-        line = self.raw[:pos].count(b"\n") + 1 if pos >= 0 else None
+        """'selection <guid> (project.qde line N)' so a researcher can find it in the file."""
+        if not hasattr(self, "_guid_lines"):
+            # one pass over the file, not one search per selection: projects can be large
+            breaks = [m.start() for m in re.finditer(rb"\n", self.raw)]
+            self._guid_lines = {}
+            for m in re.finditer(rb'\bguid\s*=\s*["\']\{?([^"\'}]+)', self.raw):
+                key = m.group(1).decode("utf-8", "replace").lower()
+                self._guid_lines.setdefault(key, bisect_left(breaks, m.start()) + 1)
+        line = self._guid_lines.get(guid)
         return f"selection {guid}" + (f" (project.qde line {line})" if line else "")
 
     def project(self, root: Element) -> None:
@@ -107,7 +121,8 @@ class _Reader:
         if users is not None and len(users) or root.get("basePath"):
             b.notes.append("user names and basePath in the export were not imported (personal data)")
         codebook = child(root, "CodeBook")
-        _codes(b, child(codebook, "Codes") if codebook is not None else None, (), self.code_ids)
+        _codes(b, child(codebook, "Codes") if codebook is not None else None, (), self.code_ids,
+               self.path)
         self.variables = {_guid(v): (v.get("name") or "").strip()
                           for v in children(child(root, "Variables") or Element("x"), "Variable")}
         self.notes = self._notes(child(root, "Notes"))
@@ -165,13 +180,9 @@ class _Reader:
             sid = self.docmap.source_for(name, default=safe_id(name), record=False)
             if sid is None:
                 continue
-            src = self.b.source(sid)
-            for vv in children(case, "VariableValue"):
-                ref = child(vv, "VariableRef")
-                var = self.variables.get(_guid(ref, "targetGUID")) if ref is not None else None
-                value = next((c.text for c in vv if local(c.tag) != "VariableRef"), None)
-                if var and value is not None:
-                    apply_source_fields(src, var, value.strip(), where=f"case {name}", path=self.path)
+            self.variable_values(case, self.b.source(sid), f"case {name}")
+            if child(case, "CodeRef") is not None:
+                self.b.losses.append(f"case {name}: codes on the whole case are not imported")
             for ref in children(case, "SourceRef"):
                 doc = _guid(ref, "targetGUID")
                 if doc in by_doc and by_doc[doc] != sid:
@@ -182,6 +193,15 @@ class _Reader:
             for ref in children(case, "SelectionRef"):
                 by_sel[_guid(ref, "targetGUID")] = sid
         return by_doc, by_sel
+
+    def variable_values(self, el: Element, src, where: str) -> None:
+        """<VariableValue>s of a case or document -> the source's fields and attributes."""
+        for vv in children(el, "VariableValue"):
+            ref = child(vv, "VariableRef")
+            var = self.variables.get(_guid(ref, "targetGUID")) if ref is not None else None
+            value = next((c.text for c in vv if local(c.tag) != "VariableRef"), None)
+            if var and value is not None and value.strip():
+                apply_source_fields(src, var, value.strip(), where=where, path=self.path)
 
     def read_source_file(self, ref: str, *, what: str) -> str | None:
         """Text of `internal://x.txt`, `relative://x` or a bare name, from sources/ (any case)."""
@@ -220,7 +240,8 @@ class _Reader:
 
     def text_source(self, el: Element) -> None:
         b = self.b
-        label = el.get("name") or PurePosixPath(el.get("plainTextPath") or "").name or _guid(el)
+        shown = (el.get("name") or el.get("plainTextPath") or "").replace("\\", "/")
+        label = PurePosixPath(re.sub(r"^\w+://", "", shown)).name or _guid(el)
         selections = children(el, "PlainTextSelection")
         if child(el, "Coding") is not None:
             b.losses.append(f"document {label}: codings of the whole document are not imported")
@@ -238,6 +259,7 @@ class _Reader:
         if source_id is None:
             b.notes.append(f"document {label}: skipped as the documents map says")
             return
+        self.variable_values(el, b.source(source_id), f"document {label}")
         if text is None:
             b.losses.append(f"document {label}: {len(selections)} selection(s) without text")
             return
@@ -372,9 +394,11 @@ def _score(reading: Reading, start: int, end: int, name: str) -> int:
     squash = lambda t: " ".join(t.split())  # noqa: E731
     if name and not re.fullmatch(r"line:\d+", name) and squash(piece) and squash(name):
         a, b = squash(piece), squash(name)
-        if a.startswith(b[:40]) or b.startswith(a[:40]):
+        if a == b:
+            return 6
+        if len(b) >= 8 and a.startswith(b.rstrip(".…")):   # the name is a truncated preview
             return 4
-    score = 0
+    score = -1 if piece[:1].isspace() or piece[-1:].isspace() else 0
     if i == 0 or reading.text[i - 1] == "\n":
         score += 2                    # selections usually start a line or paragraph
     elif _boundary(reading.text, i):

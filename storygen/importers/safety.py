@@ -153,13 +153,17 @@ def open_sqlite(path: Path) -> sqlite3.Connection:
     data_head = read_bytes(path)[:16]
     if data_head != b"SQLite format 3\x00":
         raise ImportError_("not an SQLite database", path=path)
+    conn = None
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         conn.execute("PRAGMA trusted_schema=OFF")
         conn.execute("PRAGMA cell_size_check=ON")
         ok = conn.execute("PRAGMA quick_check").fetchone()
-    except sqlite3.Error as exc:
-        raise ImportError_(f"cannot open the database ({exc})", path=path) from None
+    except (sqlite3.Error, ValueError) as exc:   # ValueError: undecodable text in a damaged file
+        if conn is not None:
+            conn.close()
+        raise ImportError_(f"cannot open the database ({type(exc).__name__}: {exc})",
+                           path=path) from None
     if not ok or ok[0] != "ok":
         conn.close()
         raise ImportError_(f"the database is damaged ({ok[0] if ok else 'no answer'})", path=path)

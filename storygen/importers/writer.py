@@ -39,6 +39,7 @@ class MergeReport:
     excerpts_added: list[str] = field(default_factory=list)
     excerpts_updated: list[str] = field(default_factory=list)   # "ID: what changed"
     excerpts_unchanged: int = 0
+    sources_updated: list[str] = field(default_factory=list)    # "ID: what was filled in"
     kept_local: list[str] = field(default_factory=list)         # export disagreed, local value kept
     files_written: list[str] = field(default_factory=list)
     code_ids: dict[str, str] = field(default_factory=dict)      # bundle id -> project id
@@ -162,11 +163,13 @@ def _merge_sources(nar: _Narratives, bundle: Bundle, report: MergeReport) -> Non
             continue
         if not isinstance(entry, dict):
             raise ProjectError(f"source {src.id!r} is not a mapping", path=nar.root / "sources.yaml")
+        filled = []
         for key in ("role", "sector"):
             new_value = getattr(src, key)
             old = entry.get(key, "")
             if new_value and old in ("", UNKNOWN):
                 entry[key] = new_value
+                filled.append(f"{key} {new_value}")
                 nar.changed.add("sources.yaml")
             elif new_value and old != new_value:
                 report.kept_local.append(f"source {src.id}: {key} is {old!r} here, "
@@ -176,10 +179,13 @@ def _merge_sources(nar: _Narratives, bundle: Bundle, report: MergeReport) -> Non
             if k not in attrs:
                 attrs[k] = v
                 entry["attributes"] = attrs
+                filled.append(f"attribute {k}")
                 nar.changed.add("sources.yaml")
             elif attrs[k] != v:
                 report.kept_local.append(f"source {src.id}: attribute {k} is {attrs[k]!r} here, "
                                          f"{v!r} in the export")
+        if filled:
+            report.sources_updated.append(f"{src.id}: " + ", ".join(filled))
         consent = entry.get("consent") if isinstance(entry.get("consent"), dict) else {}
         for k, v in src.consent.items():
             if k in CONSENT_KEYS and _flag(consent.get(k)) is not None and _flag(consent.get(k)) != v:
@@ -339,7 +345,12 @@ def _write_atomically(project_root: Path, narratives: Path, rendered: dict[str, 
                 os.replace(old, narratives)
             raise
     except OSError as exc:
+        if not narratives.exists() and (work / "previous").exists():
+            # the swap failed half-way and could not be undone: keep the only copy
+            raise ImportError_(f"could not swap in the imported files ({exc.strerror or exc}); "
+                               f"your previous files are in {work / 'previous'}", path=narratives,
+                               hint=f"move that folder back to {narratives}") from None
+        shutil.rmtree(work, ignore_errors=True)
         raise ImportError_(f"could not write the project files ({exc.strerror or exc}); "
                            "nothing was changed", path=narratives) from None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..model import Finding
 from .guard import UNSIGNABLE, GuardFinding, GuardReport
+from .scan import CHANNELS
 
 ACTION_ORDER = {"block": 0, "signoff": 1, "warn": 2}
 
@@ -43,7 +44,8 @@ def write_audit(path: Path, report: GuardReport, scan_findings: list[Finding]) -
                               "rule": s.rule, "story": s.story, "at": str(s.origin)} for k, s in signoffs],
         "signoffs_stale": [{"key": s.key, "reviewer": s.reviewer, "date": s.date, "at": str(s.origin)}
                            for s in report.stale_signoffs],
-        "output_scan": {"findings": [_finding_dict(f) for f in sorted(scan_findings, key=_sort_key)]},
+        "output_scan": {"channels": CHANNELS,
+                        "findings": [_finding_dict(f) for f in sorted(scan_findings, key=_sort_key)]},
     }
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
 

@@ -30,6 +30,7 @@ ENTITY_RULES: dict[str, tuple[str, str, str]] = {
     "CARD": ("R1", "block", "remove the card number"),
     "IBAN": ("R1", "block", "remove the bank account number"),
     "PASSPORT": ("R1", "block", "remove the passport number"),
+    "DRIVING": ("R1", "block", "remove the driving licence number"),
     "VEHICLE": ("R1", "block", "remove the vehicle registration"),
     "PERSON": ("R2", "block", "replace the name with its pseudonym from narratives/private/pseudonyms.yaml, "
                               "or with a [bracketed] role such as [my manager]"),
@@ -46,12 +47,12 @@ ENTITY_RULES: dict[str, tuple[str, str, str]] = {
     "EVENT": ("R12", "signoff", "a singular event can be looked up: leave it out, blur it, or record a sign-off"),
 }
 STRUCTURED = ("EMAIL", "PHONE", "POSTCODE", "NHS", "NINO", "URL", "HANDLE", "IP", "CARD", "IBAN",
-              "PASSPORT", "VEHICLE")
+              "PASSPORT", "DRIVING", "VEHICLE")
 # Overlap resolution: earlier wins when two hits overlap.
-PRIORITY = ["NHS", "NINO", "CARD", "IBAN", "EMAIL", "PASSPORT", "PHONE", "IP", "URL", "HANDLE", "VEHICLE",
-            "POSTCODE", "DOB", "DATE", "AGE", "PERSON", "ORG", "PLACE", "UNIQUE", "EVENT"]
+PRIORITY = ["NHS", "NINO", "CARD", "IBAN", "DRIVING", "EMAIL", "PASSPORT", "PHONE", "IP", "URL", "HANDLE",
+            "VEHICLE", "POSTCODE", "DOB", "DATE", "AGE", "PERSON", "ORG", "PLACE", "UNIQUE", "EVENT"]
 DEFAULT_THRESHOLDS = {"EMAIL": 0.5, "PHONE": 0.4, "NHS": 0.5, "NINO": 0.5, "URL": 0.5, "IP": 0.5,
-                      "CARD": 0.5, "IBAN": 0.5}
+                      "CARD": 0.5, "IBAN": 0.5, "DRIVING": 0.5}
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,15 @@ _FILE_EXTS = frozenset("htm html md py sh js css json xml txt pdf zip mov mp4 jp
                        "csv yaml yml toml rs pl ps ai".split())
 
 
+def _consistent_case(value: str) -> bool:
+    letters = [c for c in value if c.isalpha()]
+    return all(c.isupper() for c in letters) or all(c.islower() for c in letters)
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 def _file_name_like(url: str) -> bool:
     if "://" in url or url.lower().startswith("www.") or "/" in url:
         return False
@@ -151,6 +161,8 @@ class Detector:
                 continue
             if entity == "PHONE" and (sum(c.isdigit() for c in t[start:end]) < 10 or t[start] not in "0+("):
                 continue          # POSSIBLE-leniency matches of bare digit runs ("01.000", "1234567890")
+            if entity == "NINO" and not _consistent_case(t[start:end]):
+                continue          # "En 582841b": a hashed file name, not a NINO written by a person
             raw.append((entity, start, end, score, ""))
         for gen in (patterns.phones(t), patterns.postcodes(t, window), patterns.nhs_numbers(t),
                     patterns.others(t, window), patterns.dates(t, window)):
@@ -187,7 +199,7 @@ class Detector:
                 continue
             if entity == "URL" and (self._domain_allowed(folded.text[start:end])
                                     or _file_name_like(folded.text[start:end])
-                                    or folded.text[end:end + 1].isalnum()):
+                                    or _word_char(folded.text[end:end + 1])):
                 # the last: Presidio stops at a known TLD inside a longer word ("photo.jp|g")
                 continue
             rule_key = entity

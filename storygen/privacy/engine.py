@@ -31,6 +31,7 @@ from presidio_analyzer.predefined_recognizers import (  # noqa: E402
     IpRecognizer,
     NhsRecognizer,
     PhoneRecognizer,
+    UkDrivingLicenceRecognizer,
     UrlRecognizer,
 )
 from presidio_analyzer.predefined_recognizers.country_specific.uk.uk_nino_recognizer import (  # noqa: E402
@@ -47,6 +48,7 @@ PRESIDIO_ENTITIES = {
     "IP_ADDRESS": "IP",
     "CREDIT_CARD": "CARD",
     "IBAN_CODE": "IBAN",
+    "UK_DRIVING_LICENCE": "DRIVING",
 }
 
 # An extractor that only ever uses the snapshot bundled in the wheel.
@@ -79,16 +81,32 @@ def analyzer() -> AnalyzerEngine:
         IpRecognizer(),
         CreditCardRecognizer(),
         IbanRecognizer(),
+        UkDrivingLicenceRecognizer(),
     ):
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
 
 
+@functools.lru_cache(maxsize=1)
+def _recognizers() -> tuple:
+    return tuple(analyzer().registry.get_recognizers(language="en", entities=list(PRESIDIO_ENTITIES)))
+
+
 def presidio_hits(text: str) -> list[tuple[str, int, int, float]]:
-    """(entity, start, end, score) for every Presidio pattern match in `text`."""
-    results = analyzer().analyze(text=text, language="en",
-                                 entities=list(PRESIDIO_ENTITIES), score_threshold=0.0)
-    return [(PRESIDIO_ENTITIES[r.entity_type], r.start, r.end, r.score) for r in results]
+    """(entity, start, end, score) for every Presidio pattern match in `text`.
+
+    We call the registry's recognizers directly rather than `AnalyzerEngine.analyze`:
+    with the no_op engine its context enhancement has nothing to work with (no
+    lemmas) and deep-copies every result, which cost a third of the time. Our own
+    context window replaces it (detect.py).
+    """
+    entities = list(PRESIDIO_ENTITIES)
+    out = []
+    for recognizer in _recognizers():
+        for r in recognizer.analyze(text=text, entities=entities, nlp_artifacts=None) or ():
+            if r.entity_type in PRESIDIO_ENTITIES and r.score > 0:
+                out.append((PRESIDIO_ENTITIES[r.entity_type], r.start, r.end, r.score))
+    return out
 
 
 def registered_domain(host_or_url: str) -> str:

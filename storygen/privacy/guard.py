@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import Composite, Excerpt, Finding, Origin, Project, Story, text_hash
+from ..model import Composite, Finding, Origin, Project, Story, text_hash
 from . import quasi
 from .detect import Detector, Hit, Settings
 from .literals import Literals
@@ -261,7 +261,8 @@ def _words(slug: str) -> str:
 _LABELS = {"EMAIL": "an email address", "PHONE": "a phone number", "POSTCODE": "a postcode",
            "NHS": "an NHS number", "NINO": "a National Insurance number", "URL": "a web address",
            "HANDLE": "a social media handle", "IP": "an IP address", "CARD": "a card number",
-           "IBAN": "a bank account number", "PASSPORT": "a passport number", "VEHICLE": "a vehicle registration",
+           "IBAN": "a bank account number", "PASSPORT": "a passport number",
+           "DRIVING": "a driving licence number", "VEHICLE": "a vehicle registration",
            "PERSON": "a personal name", "PERSON?": "a person-like name not in the pseudonym map",
            "DOB": "a date of birth", "DATE": "an absolute date", "AGE": "an exact age",
            "PLACE": "a place below region level", "ORG": "a named organisation or team",
@@ -278,6 +279,7 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
     guard = Guard(project)
     report = GuardReport(settings=_audit_settings(guard))
     report.findings += map_findings(guard.knowledge)
+    report.findings += project_texts(guard)
     for composite in sorted(composites, key=lambda c: c.story.slug):
         found = guard.check_composite(composite)
         report.findings += found
@@ -291,6 +293,21 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
             hint="review the new text and record a new sign-off, or delete this one", key=s.key,
             field="sign-off"))
     return report
+
+
+def project_texts(guard: Guard) -> list[GuardFinding]:
+    """Texts every page shares: theme names and descriptions, the site's title and blurbs."""
+    out: list[GuardFinding] = []
+    project = guard.project
+    for code in sorted(project.codes.values(), key=lambda c: c.id):
+        out += guard.check_text(code.name, field=f"theme {code.id} name", origin=code.origin, story=None)
+        out += guard.check_text(code.description, field=f"theme {code.id} description", origin=code.origin,
+                                story=None)
+    site = getattr(project.config, "site", None)
+    toml = Origin(Path("storygen.toml"))
+    for key in ("title", "description", "author", "method_statement"):
+        out += guard.check_text(getattr(site, key, "") or "", field=f"site.{key}", origin=toml, story=None)
+    return out
 
 
 def reuse_findings(guard: Guard, composites: list[Composite]) -> list[GuardFinding]:

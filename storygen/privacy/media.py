@@ -89,16 +89,21 @@ def strip_image_metadata(path: Path) -> None:
     """
     path = Path(path)
     with Image.open(path) as im:
+        if getattr(im, "is_animated", False):
+            raise ValueError(f"{path}: animated images are not supported; export a still image")
         im.load()
         fmt = im.format
         clean = ImageOps.exif_transpose(im)
         if clean is None:
             clean = im.copy()
         icc = im.info.get("icc_profile")
+        transparency = im.info.get("transparency")
     clean.info = {}
     options: dict = {}
     if icc:
         options["icc_profile"] = icc        # colour only, needed to look right
+    if transparency is not None:
+        options["transparency"] = transparency   # a palette image's see-through colour, not metadata
     if fmt == "JPEG":
         options.update(quality=92, optimize=True)
     clean.save(path, format=fmt, **options)

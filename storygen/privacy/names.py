@@ -94,7 +94,8 @@ def _sentence_start(text: str, start: int) -> bool:
 
 
 def _capitalised(tok: str) -> bool:
-    return tok[0].isupper() and not tok.isupper() or (len(tok) == 1 and tok.isupper() and False)
+    """"Sarah", "McDonald", "O'Brien" — not "NHS" (all capitals) and not "sarah"."""
+    return tok[0].isupper() and not tok.isupper()
 
 
 # Words that turn a capitalised run into an organisation or a place (quasi.py reports those).

@@ -77,11 +77,18 @@ def place_hits(text: str) -> Iterator[QHit]:
 
 
 def org_hits(text: str) -> Iterator[QHit]:
+    towns, _regions = places()
+    _first, _surnames, dictionary = lists()
     for m in _ORG.finditer(text):
         words = m.group().split(" ")
         if words[0] in _DETERMINERS and len(words) == 2:
             continue                  # "The Council", "Our Team": generic
         start = m.start() + (len(words[0]) + 1 if words[0] in _DETERMINERS else 0)
+        # A name needs a proper noun: "Oakfield Housing Association", "Leeds City Council";
+        # "the Housing Team" and "Social Services" are generic.
+        names = [w for w in text[start:m.end()].split(" ")[:-1] if w[:1].isupper()]
+        if not any(w in towns or w.lower().strip("'’s") not in dictionary for w in names):
+            continue
         yield "ORG", start, m.end(), 0.8
 
 

@@ -27,6 +27,12 @@ from .literals import Literals
 from .media import IMAGE_SUFFIXES, MEDIA_SUFFIXES, TECHNICAL_KEYS, image_metadata, media_metadata
 from .textnorm import fold_key
 
+# What the scan reads, for the audit log (R17).
+CHANNELS = ["HTML text and text attributes (alt, title, aria-label, content, …) and JSON-LD",
+            "XML / Atom / RSS / SVG text", "JSON strings (search index), gzip'd files unpacked",
+            "WebVTT and SRT cue text", "text transcripts", "image EXIF / XMP / comments / PNG text chunks, GPS",
+            "video and audio container metadata and subtitle tracks (ffmpeg -i)", "file and folder names",
+            "raw bytes of every file for private literals (UTF-8, UTF-16)"]
 TEXT_ATTRS = frozenset({"alt", "title", "aria-label", "aria-description", "content", "placeholder", "value",
                         "label", "summary", "data-caption", "data-title", "download"})
 BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr",
@@ -174,7 +180,8 @@ class OutputScanner:
                     if value:
                         secrets.setdefault(value, f"{label} (private provenance)")
         self.literals = Literals(secrets)
-        # The team's own configured words (site title, theme names) are not leaks.
+        # The team's own configured words (site title, theme names) went through the guard
+        # (guard.project_texts); on the pages they are expected.
         site = getattr(project.config, "site", None)
         own = [getattr(site, k, "") for k in ("title", "description", "author", "method_statement")]
         own += [c.name for c in project.codes.values()] + [c.description for c in project.codes.values()]
@@ -193,7 +200,7 @@ class OutputScanner:
             kind = "file name" if path.is_file() else "folder name"
             findings += self._literal_only(path.name, rel, kind)
             findings += self._text(_words(Path(name).stem if path.is_file() else name), rel, kind, names=True)
-            findings += self._text(name, rel, kind, names=False)
+            findings += self._text(name, rel, kind, names=False, urls=False)
             if path.is_file():
                 findings += self._file(path, rel)
         return _dedupe(findings)
@@ -202,6 +209,14 @@ class OutputScanner:
         suffix = path.suffix.lower()
         data = path.read_bytes()
         out: list[Finding] = []
+        if data[:2] == b"\x1f\x8b":
+            # Compressed text (search-index fragments, .gz files): scan what it unpacks to.
+            unpacked = _gunzip(data)
+            if unpacked is not None:
+                data = unpacked
+                suffix = ".json" if unpacked.lstrip()[:1] in (b"{", b"[") else suffix
+                if unpacked.startswith(b"pagefind_dcd"):      # Pagefind fragment: a tag, then JSON
+                    data, suffix = unpacked[len(b"pagefind_dcd"):], ".json"
         binary = suffix in IMAGE_SUFFIXES or suffix in MEDIA_SUFFIXES or b"\x00" in data[:4096]
         for hit in self.literals.find_bytes(data, binary=binary):
             out.append(_finding("R5", rel, hit.span, f"raw bytes: {hit.label}",
@@ -247,7 +262,7 @@ class OutputScanner:
             out += self._text(chunk, rel, channel, names=True)
         return out
 
-    def _text(self, text: str, rel: Path, channel: str, names: bool) -> list[Finding]:
+    def _text(self, text: str, rel: Path, channel: str, names: bool, urls: bool = True) -> list[Finding]:
         if not text or not text.strip():
             return []
         out: list[Finding] = []
@@ -257,7 +272,8 @@ class OutputScanner:
         if " ".join(text.split()) in self.own_chunks:
             return out
         for hit in self.detector.scan(text):
-            if hit.action != "block" or (not names and hit.entity.startswith("PERSON")):
+            if hit.action != "block" or (not names and hit.entity.startswith("PERSON")) \
+                    or (not urls and hit.entity == "URL"):
                 continue
             if (hit.entity, fold_key(hit.span)) in self.known:
                 continue
@@ -268,6 +284,16 @@ class OutputScanner:
     def _literal_only(self, text: str, rel: Path, channel: str) -> list[Finding]:
         return [_finding("R5", rel, h.span, f"{channel}: {h.label}", "strip the metadata")
                 for h in self.literals.find(text)]
+
+
+def _gunzip(data: bytes, limit: int = 64 * 1024 * 1024) -> bytes | None:
+    import zlib
+    try:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = d.decompress(data, limit)
+        return out if not d.unconsumed_tail else None     # bigger than the limit: leave it to byte search
+    except zlib.error:
+        return None
 
 
 _HASH_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}(?![0-9A-Za-z])")
