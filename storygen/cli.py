@@ -120,9 +120,12 @@ def build(project_root, only, slugs, drafts, out, formats, quality, burn_caption
 @click.option("--map", "mapping", metavar="FIELD=COLUMN,…",
               help="CSV/XLSX only: which columns hold the fields, e.g. text=Quote,codes=Themes.")
 @click.option("--documents", "documents_map", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Taguette only: a CSV mapping document names to source ids (columns document,source_id).")
+              help="Taguette, QualCoder, REFI: a CSV (columns document,source_id) or YAML file mapping "
+                   "document names to pseudonymous source ids; `-` skips a document.")
+@click.option("--encoding", help="CSV only: the file's text encoding when it is not UTF-8, e.g. cp1252.")
+@click.option("--sheet", help="XLSX only: the worksheet to read (default: the first).")
 @click.option("--dry-run", is_flag=True, help="Show what would change without writing anything.")
-def import_command(project_root, fmt, file, mapping, documents_map, dry_run):
+def import_command(project_root, fmt, file, mapping, documents_map, encoding, sheet, dry_run):
     """Import coded excerpts from a spreadsheet or a qualitative-analysis tool.
 
     \b
@@ -136,7 +139,8 @@ def import_command(project_root, fmt, file, mapping, documents_map, dry_run):
     """
     from .importers.commands import run_import
 
-    run_import(project_root, fmt, file, mapping=mapping, documents_map=documents_map, dry_run=dry_run)
+    run_import(project_root, fmt, file, mapping=mapping, documents_map=documents_map, encoding=encoding,
+               sheet=sheet, dry_run=dry_run)
 
 
 @main.group()

@@ -65,7 +65,19 @@ class BuildConfig:
 
 @dataclass
 class PrivacyConfig:
+    """The privacy guard (docs/privacy.md). Private files live in narratives/private/."""
+
     enabled: bool = True
+    # Minimum Presidio score per entity (EMAIL, PHONE, NHS, NINO, URL, IP, CARD, IBAN);
+    # our own patterns are exact and not thresholded.
+    thresholds: dict = field(default_factory=dict)
+    context_window: int = 40       # characters either side searched for context words
+    allowed_domains: list[str] = field(default_factory=list)  # web addresses that may be published
+    allow_values: list[str] = field(default_factory=list)     # exact values accepted everywhere (a helpline)
+    names: bool = True             # name lists and cue patterns (R2, R3)
+    quasi_identifiers: bool = True  # R6, R7, R10, R11, R12, R15
+    qi_limit: int = 3              # R11: this many quasi-identifier types in one composite needs a sign-off
+    long_quote_words: int = 80     # R14: a longer verbatim quote is linkable to its transcript (warn)
 
 
 @dataclass
@@ -145,5 +157,12 @@ def _validate(config: Config, path: Path) -> None:
     if config.video.quality not in ("final", "draft"):
         raise ProjectError(f"`video.quality` must be \"final\" or \"draft\", got {config.video.quality!r}",
                            path=path)
+    if not 1 <= config.privacy.qi_limit <= 8:
+        raise ProjectError(f"`privacy.qi_limit` must be between 1 and 8, got {config.privacy.qi_limit}",
+                           path=path, hint="the method's default is 3")
+    for entity, value in config.privacy.thresholds.items():
+        if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ProjectError(f"`privacy.thresholds.{entity}` must be a score between 0 and 1, got {value!r}",
+                               path=path, hint="for example PHONE = 0.4")
     if not config.site.base_url.endswith("/"):
         config.site.base_url += "/"

@@ -1,0 +1,216 @@
+"""All detectors over one text, with per-entity thresholds and a content-hash cache.
+
+`Detector.scan(text)` folds the text (textnorm), runs Presidio's pattern
+recognizers and our own patterns, names and quasi-identifier rules on the
+folded copy, resolves overlaps, maps spans back to the original text and
+returns `Hit`s. Results are cached in memory, keyed by a hash of the text
+and of the settings, so a rebuild (or the output scan re-reading the same
+words) costs a dictionary look-up. The cache is per process: nothing about
+the text is ever written to disk by the detector itself.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from . import engine, names, patterns, quasi
+from .textnorm import fold
+
+# entity -> (rule, action, what to do)
+ENTITY_RULES: dict[str, tuple[str, str, str]] = {
+    "EMAIL": ("R1", "block", "remove the email address or replace it with [email]"),
+    "PHONE": ("R1", "block", "remove the phone number or replace it with [phone number]"),
+    "POSTCODE": ("R1", "block", "remove the postcode or generalise the place (\"a town in the North East\")"),
+    "NHS": ("R1", "block", "remove the NHS number"),
+    "NINO": ("R1", "block", "remove the National Insurance number"),
+    "URL": ("R1", "block", "remove the web address, or add its domain to [privacy] allowed_domains"),
+    "HANDLE": ("R1", "block", "remove the social media handle"),
+    "IP": ("R1", "block", "remove the IP address"),
+    "CARD": ("R1", "block", "remove the card number"),
+    "IBAN": ("R1", "block", "remove the bank account number"),
+    "PASSPORT": ("R1", "block", "remove the passport number"),
+    "DRIVING": ("R1", "block", "remove the driving licence number"),
+    "VEHICLE": ("R1", "block", "remove the vehicle registration"),
+    "PERSON": ("R2", "block", "replace the name with its pseudonym from narratives/private/pseudonyms.yaml, "
+                              "or with a [bracketed] role such as [my manager]"),
+    "PERSON?": ("R3", "block", "a person-like name that no list knows: replace it with a pseudonym from the "
+                               "map or a [bracketed] role"),
+    "DOB": ("R8", "block", "remove the date of birth; say \"in her 40s\" instead"),
+    "DATE": ("R8", "warn", "an absolute date can single someone out: prefer \"that spring\" or a year"),
+    "AGE": ("R9", "warn", "band the age: \"in her 40s\""),
+    "AGE90": ("R9", "signoff", "ages of 90 and over are always banded (\"over 90\")"),
+    "PLACE": ("R6", "signoff", "generalise the place (\"a town in the North East\") or record a sign-off"),
+    "ORG": ("R7", "signoff", "generalise the organisation (\"a housing association\") or record a sign-off"),
+    "UNIQUE": ("R10", "signoff", "a uniqueness marker next to a place or organisation singles a person out: "
+                                 "drop one of them or record a sign-off"),
+    "EVENT": ("R12", "signoff", "a singular event can be looked up: leave it out, blur it, or record a sign-off"),
+}
+STRUCTURED = ("EMAIL", "PHONE", "POSTCODE", "NHS", "NINO", "URL", "HANDLE", "IP", "CARD", "IBAN",
+              "PASSPORT", "DRIVING", "VEHICLE")
+# Overlap resolution: earlier wins when two hits overlap.
+PRIORITY = ["NHS", "NINO", "CARD", "IBAN", "DRIVING", "EMAIL", "PASSPORT", "PHONE", "IP", "URL", "HANDLE",
+            "VEHICLE", "POSTCODE", "DOB", "DATE", "AGE", "PERSON", "ORG", "PLACE", "UNIQUE", "EVENT"]
+DEFAULT_THRESHOLDS = {"EMAIL": 0.5, "PHONE": 0.4, "NHS": 0.5, "NINO": 0.5, "URL": 0.5, "IP": 0.5,
+                      "CARD": 0.5, "IBAN": 0.5, "DRIVING": 0.5}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One detected span in the original (unfolded) text."""
+
+    entity: str            # see ENTITY_RULES; PERSON found only by a cue is "PERSON?"
+    start: int
+    end: int
+    span: str
+    score: float
+    rule: str
+    action: str
+    hint: str
+    detail: str = ""       # e.g. the age value
+
+
+@dataclass(frozen=True)
+class Settings:
+    thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    context_window: int = 40
+    allowed_domains: tuple[str, ...] = ()
+    allowed_names: frozenset[str] = frozenset()     # casefolded pseudonyms and persona names
+    allowed_values: frozenset[str] = frozenset()    # casefolded exact values accepted project-wide
+    names: bool = True
+    quasi: bool = True
+
+    def fingerprint(self) -> str:
+        data = {"t": sorted(self.thresholds.items()), "w": self.context_window,
+                "d": sorted(self.allowed_domains), "n": sorted(self.allowed_names),
+                "v": sorted(self.allowed_values), "names": self.names, "quasi": self.quasi}
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
+
+    def describe(self) -> dict:
+        """What runs, for the audit log (R17)."""
+        return {
+            "presidio": {"version": _presidio_version(), "nlp_engine": "no_op",
+                         "recognizers": sorted(engine.PRESIDIO_ENTITIES.values())},
+            "own_patterns": ["PHONE (permissive UK)", "POSTCODE (full + outward, case-sensitive)",
+                             "NHS (mod-11, any grouping)", "NINO", "HANDLE", "PASSPORT (context)",
+                             "VEHICLE (context for old formats)", "DATE/DOB", "AGE"],
+            "names": "first-name and surname lists + title/cue patterns" if self.names else "off",
+            "quasi_identifiers": "R6 R7 R10 R11 R12 R15" if self.quasi else "off",
+            "thresholds": dict(sorted(self.thresholds.items())),
+            "context_window": self.context_window,
+            "allowed_domains": sorted(self.allowed_domains),
+            "allowed_names": len(self.allowed_names),
+            "allowed_values": len(self.allowed_values),
+            "unicode_folding": "NFKC, zero-width removed, spaces and dashes unified, look-alikes mapped",
+        }
+
+
+# Country-code TLDs that are also file extensions: "index.html" is not a Haitian web address.
+_FILE_EXTS = frozenset("htm html md py sh js css json xml txt pdf zip mov mp4 jpg jpeg png gif svg webp vtt srt "
+                       "csv yaml yml toml rs pl ps ai".split())
+
+
+def _consistent_case(value: str) -> bool:
+    letters = [c for c in value if c.isalpha()]
+    return all(c.isupper() for c in letters) or all(c.islower() for c in letters)
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _file_name_like(url: str) -> bool:
+    if "://" in url or url.lower().startswith("www.") or "/" in url:
+        return False
+    return url.rsplit(".", 1)[-1].lower().rstrip(".") in _FILE_EXTS
+
+
+def _presidio_version() -> str:
+    from importlib.metadata import version
+    return version("presidio-analyzer")
+
+
+class Detector:
+    """Runs every detector; one instance per settings, reused across texts."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self._key = self.settings.fingerprint()
+        self._cache: dict[str, tuple[Hit, ...]] = {}
+        self._allowed_domains = {d.lower().lstrip(".") for d in self.settings.allowed_domains}
+
+    def scan(self, text: str) -> tuple[Hit, ...]:
+        """All hits in `text`, sorted by position (cached by content hash)."""
+        if not text or not text.strip():
+            return ()
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._scan(text)
+        return cached
+
+    # -- the work ------------------------------------------------------------
+    def _scan(self, text: str) -> tuple[Hit, ...]:
+        folded = fold(text)
+        t = folded.text
+        window = self.settings.context_window
+        raw: list[tuple[str, int, int, float, str]] = []
+        thresholds = self.settings.thresholds
+        for entity, start, end, score in engine.presidio_hits(t):
+            if score < thresholds.get(entity, 0.5):
+                continue
+            if entity == "PHONE" and (sum(c.isdigit() for c in t[start:end]) < 10 or t[start] not in "0+("):
+                continue          # POSSIBLE-leniency matches of bare digit runs ("01.000", "1234567890")
+            if entity == "NINO" and not _consistent_case(t[start:end]):
+                continue          # "En 582841b": a hashed file name, not a NINO written by a person
+            raw.append((entity, start, end, score, ""))
+        for gen in (patterns.phones(t), patterns.postcodes(t, window), patterns.nhs_numbers(t),
+                    patterns.others(t, window), patterns.dates(t, window)):
+            raw.extend((e, s, en, sc, "") for e, s, en, sc in gen)
+        for e, s, en, sc, value in patterns.ages(t):
+            raw.append(("AGE", s, en, sc, str(value)))
+        if self.settings.names:
+            for e, s, en, sc, via in names.find_names(t, self.settings.allowed_names):
+                raw.append(("PERSON" if via == "list" else "PERSON?", s, en, sc, via))
+        if self.settings.quasi:
+            raw.extend((e, s, en, sc, "") for e, s, en, sc in quasi.place_hits(t))
+            raw.extend((e, s, en, sc, "") for e, s, en, sc in quasi.org_hits(t))
+            anchors = [(s, en) for e, s, en, *_ in raw if e in ("PLACE", "ORG")]
+            for m in quasi.UNIQUE.finditer(t):
+                if any(abs(m.start() - a) <= window * 2 or abs(b - m.end()) <= window * 2 for a, b in anchors):
+                    raw.append(("UNIQUE", m.start(), m.end(), 0.7, ""))
+            raw.extend(("EVENT", m.start(), m.end(), 0.6, "") for m in quasi.EVENT.finditer(t))
+        return tuple(self._resolve(folded, raw))
+
+    def _resolve(self, folded, raw):
+        order = {e: i for i, e in enumerate(PRIORITY)}
+        raw.sort(key=lambda h: (order.get(h[0].rstrip("?"), 99), -(h[2] - h[1]), h[1]))
+        kept: list[tuple[str, int, int, float, str]] = []
+        for hit in raw:
+            entity, start, end = hit[0], hit[1], hit[2]
+            if any(start < k[2] and k[1] < end for k in kept):
+                continue          # overlaps a stronger or longer hit
+            kept.append(hit)
+        out: list[Hit] = []
+        for entity, start, end, score, detail in sorted(kept, key=lambda h: (h[1], h[2])):
+            a, b = folded.span(start, end)
+            span = folded.original[a:b]
+            if span.casefold() in self.settings.allowed_values:
+                continue
+            if entity == "URL" and (self._domain_allowed(folded.text[start:end])
+                                    or _file_name_like(folded.text[start:end])
+                                    or _word_char(folded.text[end:end + 1])):
+                # the last: Presidio stops at a known TLD inside a longer word ("photo.jp|g")
+                continue
+            rule_key = entity
+            if entity == "AGE" and detail.isdigit() and int(detail) >= 90:
+                rule_key = "AGE90"
+            rule, action, hint = ENTITY_RULES[rule_key]
+            out.append(Hit(entity, a, b, span, round(score, 2), rule, action, hint, detail))
+        return out
+
+    def _domain_allowed(self, url: str) -> bool:
+        if not self._allowed_domains:
+            return False
+        host = url.split("//", 1)[-1].split("/", 1)[0].split("@")[-1].lower()
+        return any(host == d or host.endswith("." + d) for d in self._allowed_domains)

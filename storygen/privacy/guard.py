@@ -1,0 +1,396 @@
+"""The guard: every text that will be published, through every detector.
+
+`guard_project` walks each composite's published texts (segments, title,
+summary, persona, content note, pictures, slug), runs the detectors, the
+project's private knowledge (pseudonym map, deny-list) and the composite-level
+rules (R11, R15), applies reviewers' sign-offs, and returns a `GuardReport`.
+`check_excerpts` does the same for imported excerpts.
+
+A sign-off's key is a hash of the rule, the span and the whole text the span
+was found in, so any edit to that text makes the sign-off stale.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import Composite, Finding, Origin, Project, Story, text_hash
+from . import quasi
+from .detect import Detector, Hit, Settings
+from .literals import Literals
+from .private import PrivateKnowledge, SignOff, load_private
+from .textnorm import fold, fold_key
+
+# Rules whose findings no reviewer can wave through: the values are known to be real.
+UNSIGNABLE = frozenset({"R4", "R5"})
+
+
+@dataclass(frozen=True)
+class GuardFinding(Finding):
+    """A privacy finding: a `Finding` plus the key a sign-off refers to."""
+
+    key: str = ""
+    entity: str = ""
+    field: str = ""                    # which published text: "excerpt", "title", "alt", …
+    signoff: SignOff | None = None
+
+    @property
+    def resolved(self) -> bool:
+        """True when this finding does not stop publication."""
+        return self.action == "warn" or (self.action == "signoff" and self.signoff is not None) \
+            or (self.action == "block" and self.signoff is not None)
+
+    def format(self) -> str:
+        text = super().format()
+        if self.signoff:
+            text += f" — signed off by {self.signoff.reviewer} on {self.signoff.date}: {self.signoff.reason}"
+        elif self.key and self.action != "warn" and self.rule not in UNSIGNABLE:
+            text += f" (key {self.key})"
+        return text
+
+
+@dataclass
+class GuardReport:
+    findings: list[GuardFinding] = field(default_factory=list)
+    verdicts: dict[str, str] = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    stale_signoffs: list[SignOff] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> bool:
+        """Any BLOCK, or any SIGN-OFF without a reviewer's decision."""
+        return any(not f.resolved for f in self.findings)
+
+    def for_story(self, slug: str | None) -> list[GuardFinding]:
+        return [f for f in self.findings if f.story == slug]
+
+
+def finding_key(rule: str, span: str, context: str) -> str:
+    """The sign-off key: rule + span + the full text the span sits in."""
+    data = "\x1f".join((rule, fold_key(span), text_hash(context)))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+class Guard:
+    """Shared state for one run: settings, detector, private knowledge."""
+
+    def __init__(self, project: Project, knowledge: PrivateKnowledge | None = None):
+        self.project = project
+        self.knowledge = knowledge if knowledge is not None else load_private(Path(project.root))
+        self.settings = settings_for(project, self.knowledge)
+        self.detector = detector_for(self.settings)
+        self.literals = Literals(self.knowledge.secrets())
+        self.real = self.knowledge.real_keys()
+        self.used_signoffs: set[str] = set()
+
+    # -- one text -----------------------------------------------------------------
+    def check_text(self, text: str, *, field: str, origin: Origin | None, story: str | None,
+                   names: bool = True) -> list[GuardFinding]:
+        out: list[GuardFinding] = []
+        if not text:
+            return out
+        taken: list[tuple[int, int]] = []
+        for hit in self.literals.find(text):
+            entry = self.real.get(fold_key(hit.span))
+            hint = (f"replace it with the pseudonym “{entry.pseudonym}”" if entry else
+                    "remove or generalise it; deny-list terms never reach a published file")
+            out.append(self._finding("R5", "block", f"{field}: {hit.label}", hint, story, origin,
+                                     hit.span, text, entity="PRIVATE", field=field))
+            taken.append((hit.start, hit.end))
+        for hit in self.detector.scan(text):
+            if not names and hit.entity.startswith("PERSON"):
+                continue
+            if any(hit.start < b and a < hit.end for a, b in taken):
+                continue          # already reported as a known private value
+            out.append(self._finding(hit.rule, hit.action, f"{field}: {_describe(hit)}", hit.hint, story,
+                                     origin, hit.span, text, entity=hit.entity, field=field))
+        return out
+
+    def _finding(self, rule, action, message, hint, story, origin, span, context, *, entity, field):
+        key = finding_key(rule, span, context)
+        signoff = None
+        if rule not in UNSIGNABLE:
+            signoff = self.knowledge.signoffs.get(key)
+            if signoff is not None:
+                self.used_signoffs.add(key)
+        return GuardFinding(rule=rule, action=action, message=message, hint=hint, story=story,
+                            origin=origin, span=span, key=key, entity=entity, field=field, signoff=signoff)
+
+    # -- one composite --------------------------------------------------------------
+    def check_composite(self, composite: Composite) -> list[GuardFinding]:
+        story = composite.story
+        slug = story.slug
+        where = story.origin
+        texts: list[tuple[str, str, Origin | None, bool]] = []   # (field, text, origin, run names)
+        for seg in composite.segments:
+            if seg.kind == "excerpt":
+                ex = self.project.excerpts.get(seg.excerpt_id or "")
+                origin = ex.origin if ex and ex.origin else _at(where, seg.line)
+                texts.append(("excerpt", seg.text, origin, True))
+            else:
+                texts.append((seg.kind, seg.text, _at(where, seg.line), True))
+        texts += [("title", story.title, where, True), ("summary", story.summary, where, True),
+                  ("persona role", story.persona.role, where, True),
+                  ("persona setting", story.persona.setting, where, True),
+                  ("content note", story.content_note, where, True),
+                  ("slug", _words(slug), where, True)]
+        for pic in story.images:
+            texts += [("alt text", pic.alt, where, True), ("caption", pic.caption, where, True),
+                      ("credit", pic.credit, where, True), ("image file name", _words(Path(pic.image).stem),
+                                                              where, True),
+                      ("image path", pic.image, where, False)]
+        findings: list[GuardFinding] = []
+        findings += self._persona_name(story)
+        for field_name, text, origin, run_names in texts:
+            findings += self.check_text(text, field=field_name, origin=origin, story=slug, names=run_names)
+        findings += self._combination(story, texts, findings)
+        return findings
+
+    def _persona_name(self, story: Story) -> list[GuardFinding]:
+        name = story.persona.name
+        out = []
+        entry = self.real.get(fold_key(name))
+        if entry is None:
+            # The invented first name may stand alone; a known surname or full real name may not.
+            for part in fold_key(name).split():
+                if part in self.real:
+                    entry = self.real[part]
+        if entry is not None:
+            out.append(self._finding("R4", "block", "persona name equals a real name in the pseudonym map",
+                                     "invent a different persona name", story.slug, story.origin, name, name,
+                                     entity="PRIVATE", field="persona name"))
+        # Other detectors still run on the name field (a phone number is never a name).
+        for f in self.check_text(name, field="persona name", origin=story.origin, story=story.slug, names=False):
+            if f.rule != "R5" or entry is None:
+                out.append(f)
+        return out
+
+    def _combination(self, story: Story, texts, findings) -> list[GuardFinding]:
+        """R11 (three or more quasi-identifier types) and R15 (special category + place/org/role)."""
+        kinds = {"PLACE": "place", "ORG": "organisation", "UNIQUE": "role", "AGE": "age", "DOB": "age",
+                 "EVENT": "event"}
+        types = {kinds[f.entity] for f in findings if f.entity in kinds}
+        whole = "\n".join(t for _, t, _, _ in texts if t)
+        for t in quasi.qi_types(fold(whole).text):
+            types.add(t.split(":", 1)[1] if t.startswith("special:") else t)
+        special = sorted(t for t in types if t in quasi.SPECIAL)
+        out = []
+        limit = self.settings_limit
+        if len(types) >= limit:
+            span = ", ".join(sorted(types))
+            out.append(self._finding("R11", "signoff",
+                                     f"{len(types)} quasi-identifier types in one composite character",
+                                     "blur one or more of them (band the age, generalise the place) or record "
+                                     "a sign-off", story.slug, story.origin, span, whole,
+                                     entity="QI", field="composite"))
+        anchors = types & {"place", "organisation", "role"}
+        if special and anchors:
+            span = ", ".join(special) + " + " + ", ".join(sorted(anchors))
+            out.append(self._finding("R15", "signoff",
+                                     "special-category data next to a place, organisation or rare role",
+                                     "generalise the place/organisation/role, or record a sign-off",
+                                     story.slug, story.origin, span, whole, entity="SPECIAL", field="composite"))
+        return out
+
+    @property
+    def settings_limit(self) -> int:
+        return int(getattr(_privacy_config(self.project), "qi_limit", 3))
+
+    def stale(self) -> list[SignOff]:
+        return [s for k, s in sorted(self.knowledge.signoffs.items()) if k not in self.used_signoffs]
+
+
+# --- settings --------------------------------------------------------------------------
+def _privacy_config(project: Project):
+    return getattr(project.config, "privacy", None)
+
+
+def settings_for(project: Project, knowledge: PrivateKnowledge) -> Settings:
+    cfg = _privacy_config(project)
+    from .detect import DEFAULT_THRESHOLDS
+    from .engine import registered_domain
+    thresholds = dict(DEFAULT_THRESHOLDS)
+    thresholds.update(getattr(cfg, "thresholds", {}) or {})
+    domains = list(getattr(cfg, "allowed_domains", []) or [])
+    site = getattr(project.config, "site", None)
+    base = getattr(site, "base_url", "")
+    if base:
+        domain = registered_domain(base)
+        if domain:
+            domains.append(domain)
+    allowed_names = set(knowledge.pseudonyms())
+    real = knowledge.real_keys()
+    for story in project.stories:
+        key = fold_key(story.persona.name)
+        if key and key not in real:
+            allowed_names.add(key)
+            allowed_names.update(p for p in key.split() if p not in real)
+    return Settings(thresholds=thresholds,
+                    context_window=int(getattr(cfg, "context_window", 40)),
+                    allowed_domains=tuple(sorted(set(domains))),
+                    allowed_names=frozenset(allowed_names),
+                    allowed_values=frozenset(fold_key(v) for v in getattr(cfg, "allow_values", []) or []),
+                    names=bool(getattr(cfg, "names", True)),
+                    quasi=bool(getattr(cfg, "quasi_identifiers", True)))
+
+
+_DETECTORS: dict[str, Detector] = {}
+
+
+def detector_for(settings: Settings) -> Detector:
+    """One detector (and so one warm cache) per distinct settings, per process."""
+    key = settings.fingerprint()
+    if key not in _DETECTORS:
+        _DETECTORS[key] = Detector(settings)
+    return _DETECTORS[key]
+
+
+def _at(origin: Origin | None, line: int | None) -> Origin | None:
+    if origin is None:
+        return None
+    return Origin(origin.path, line or origin.line)
+
+
+def _words(slug: str) -> str:
+    """'sarah-holloway_story' -> 'Sarah Holloway Story': slugs and file names lose capitals."""
+    return " ".join(w[:1].upper() + w[1:] for w in re.split(r"[-_.\s]+", slug) if w)
+
+
+_LABELS = {"EMAIL": "an email address", "PHONE": "a phone number", "POSTCODE": "a postcode",
+           "NHS": "an NHS number", "NINO": "a National Insurance number", "URL": "a web address",
+           "HANDLE": "a social media handle", "IP": "an IP address", "CARD": "a card number",
+           "IBAN": "a bank account number", "PASSPORT": "a passport number",
+           "DRIVING": "a driving licence number", "VEHICLE": "a vehicle registration",
+           "PERSON": "a personal name", "PERSON?": "a person-like name not in the pseudonym map",
+           "DOB": "a date of birth", "DATE": "an absolute date", "AGE": "an exact age",
+           "PLACE": "a place below region level", "ORG": "a named organisation or team",
+           "UNIQUE": "a uniqueness marker near a place or organisation", "EVENT": "a singular event"}
+
+
+def _describe(hit: Hit) -> str:
+    return _LABELS.get(hit.entity, hit.entity)
+
+
+# --- the public entry points ---------------------------------------------------------------
+def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
+    """Run the guard over every published text of every composite (see module docstring)."""
+    guard = Guard(project)
+    report = GuardReport(settings=_audit_settings(guard))
+    report.findings += map_findings(guard.knowledge)
+    report.findings += project_texts(guard)
+    for composite in sorted(composites, key=lambda c: c.story.slug):
+        found = guard.check_composite(composite)
+        report.findings += found
+        report.verdicts[composite.story.slug] = verdict(found)
+    report.findings += reuse_findings(guard, composites)
+    report.stale_signoffs = guard.stale()
+    for s in report.stale_signoffs:
+        report.findings.append(GuardFinding(
+            rule="R17", action="warn", story=s.story or None, origin=s.origin, span=s.span,
+            message="sign-off matches no current finding (was the text edited after review?)",
+            hint="review the new text and record a new sign-off, or delete this one", key=s.key,
+            field="sign-off"))
+    return report
+
+
+def project_texts(guard: Guard) -> list[GuardFinding]:
+    """Texts every page shares: theme names and descriptions, the site's title and blurbs."""
+    out: list[GuardFinding] = []
+    project = guard.project
+    for code in sorted(project.codes.values(), key=lambda c: c.id):
+        out += guard.check_text(code.name, field=f"theme {code.id} name", origin=code.origin, story=None)
+        out += guard.check_text(code.description, field=f"theme {code.id} description", origin=code.origin,
+                                story=None)
+    site = getattr(project.config, "site", None)
+    toml = Origin(Path("storygen.toml"))
+    for key in ("title", "description", "author", "method_statement"):
+        out += guard.check_text(getattr(site, key, "") or "", field=f"site.{key}", origin=toml, story=None)
+    return out
+
+
+def reuse_findings(guard: Guard, composites: list[Composite]) -> list[GuardFinding]:
+    """R14 (WARN): long verbatim quotes, and one excerpt told by two different personas."""
+    limit = int(getattr(_privacy_config(guard.project), "long_quote_words", 80))
+    out: list[GuardFinding] = []
+    seen: dict[str, tuple[str, str]] = {}
+    for comp in sorted(composites, key=lambda c: c.story.slug):
+        for seg in comp.excerpt_segments:
+            ex = guard.project.excerpts.get(seg.excerpt_id or "")
+            origin = ex.origin if ex and ex.origin else comp.story.origin
+            if seg.words > limit:
+                out.append(GuardFinding(rule="R14", action="warn", story=comp.story.slug, origin=origin,
+                                        span=" ".join(seg.text.split()[:8]) + " …", field="excerpt",
+                                        message=f"a verbatim quote of {seg.words} words can be matched to its "
+                                                f"transcript", hint=f"shorten it below {limit} words with …"))
+            key = seg.excerpt_id or seg.text_hash or ""
+            persona = comp.story.persona.name
+            if key in seen and seen[key][1] != persona:
+                out.append(GuardFinding(rule="R14", action="warn", story=comp.story.slug, origin=origin,
+                                        span=" ".join(seg.text.split()[:8]) + " …", field="excerpt",
+                                        message=f"the same excerpt is told by {seen[key][1]} in "
+                                                f"`{seen[key][0]}` and by {persona} here",
+                                        hint="use it in one story only, so the two cannot be linked"))
+            seen.setdefault(key, (comp.story.slug, persona))
+    return out
+
+
+def check_excerpts(excerpts, project: Project) -> list[Finding]:
+    """The guard's detectors over imported excerpts; findings point at each excerpt's origin."""
+    guard = Guard(project)
+    out: list[Finding] = []
+    for ex in sorted(excerpts, key=lambda e: e.id):
+        out += guard.check_text(ex.text, field=f"excerpt {ex.id}", origin=ex.origin, story=None)
+    return out
+
+
+def verdict(findings: list[GuardFinding]) -> str:
+    """'blocked' | 'needs sign-off' | 'pass with warnings' | 'pass'."""
+    if any(f.action == "block" and not f.resolved for f in findings):
+        return "blocked"
+    if any(not f.resolved for f in findings):
+        return "needs sign-off"
+    if any(f.action == "warn" for f in findings):
+        return "pass with warnings"
+    return "pass"
+
+
+def map_findings(knowledge: PrivateKnowledge) -> list[GuardFinding]:
+    """R4: one real person -> one pseudonym; no pseudonym shared or equal to a real name."""
+    out: list[GuardFinding] = []
+    by_real: dict[str, tuple[str, Origin]] = {}
+    by_pseudonym: dict[str, tuple[str, Origin]] = {}
+    reals = knowledge.real_keys()
+    for e in knowledge.entries:
+        p = fold_key(e.pseudonym)
+        for v in e.values:
+            k = fold_key(v)
+            if k in by_real and by_real[k][0] != p:
+                out.append(GuardFinding(rule="R4", action="block", origin=e.origin, span=e.pseudonym,
+                                        message=f"the same real name has two pseudonyms (also at {by_real[k][1]})",
+                                        hint="one person, one pseudonym everywhere: pick one", field="pseudonyms"))
+            by_real.setdefault(k, (p, e.origin))
+        if p in reals:
+            out.append(GuardFinding(rule="R4", action="block", origin=e.origin, span=e.pseudonym,
+                                    message="this pseudonym is also a real name in the map",
+                                    hint="choose a pseudonym that is nobody's real name", field="pseudonyms"))
+        if not e.pseudonym.startswith("["):
+            reals_here = fold_key(e.real)
+            if p in by_pseudonym and by_pseudonym[p][0] != reals_here and \
+                    fold_key(by_pseudonym[p][0]) not in {fold_key(v) for v in e.values}:
+                out.append(GuardFinding(rule="R4", action="block", origin=e.origin, span=e.pseudonym,
+                                        message=f"two people share this pseudonym (also at {by_pseudonym[p][1]})",
+                                        hint="give each person their own pseudonym", field="pseudonyms"))
+            by_pseudonym.setdefault(p, (reals_here, e.origin))
+    return out
+
+
+def _audit_settings(guard: Guard) -> dict:
+    d = guard.settings.describe()
+    d["qi_limit"] = guard.settings_limit
+    d["private_files"] = list(guard.knowledge.files)
+    d["pseudonym_entries"] = len(guard.knowledge.entries)
+    d["deny_terms"] = len(guard.knowledge.deny)
+    d["signoffs"] = len(guard.knowledge.signoffs)
+    return d

@@ -1,0 +1,115 @@
+"""Quasi-identifiers (R6, R7, R10, R12, and the types R11/R15 count).
+
+None of these is identifying alone; together, and to a colleague who knows
+the service, they can be. They are SIGN-OFF findings: a named reviewer looks
+at each and records a decision. The vocabularies below are deliberately
+small and explicit so a reviewer can read what triggers what.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .names import lists, places
+
+QHit = tuple[str, int, int, float]
+
+_CAP = r"[A-Z][\w'’&.-]*"
+_PLACE_SUFFIX = (r"Street|St|Road|Rd|Lane|Avenue|Close|Drive|Crescent|Terrace|Square|Estate|Park|Green"
+                 r"|Primary|Academy|School|College|Surgery|Health Centre|Medical Centre|Practice|Hospital"
+                 r"|Infirmary|Ward|Library|Jobcentre|Community Centre|Leisure Centre|Retail Park|Prison")
+_PLACE = re.compile(rf"\b(?:St\.? |Saint )?{_CAP}(?: {_CAP}){{0,2}} (?:{_PLACE_SUFFIX})\b|\b[Ww]ard \d+[A-Z]?\b")
+_ORG_SUFFIX = (r"Council|Trust|Foundation Trust|Health Board|Housing Association|Housing|Association|Foundation"
+               r"|Ltd|Limited|plc|PLC|Group|Partnership|Charity|Centre|Services|Society|Church|Mosque|Temple"
+               r"|Gurdwara|Synagogue|Bank|Team|Project|Hub|Network|Forum|Union|Federation|Authority|Agency")
+_ORG = re.compile(rf"\b{_CAP}(?: (?:of |and |& )?{_CAP}){{0,3}} (?:{_ORG_SUFFIX})\b|\b[Tt]he (?:{_CAP} ){{1,3}}team\b")
+_DETERMINERS = frozenset("The A An Our My Your Their His Her This That Every Each Local Social".split())
+_PREPOSITION_PLACE = re.compile(r"\b(?:in|from|near|outside|around|round|to|at) ((?:[A-Z][a-z]+)(?: [A-Z][a-z]+)?)\b")
+
+UNIQUE = re.compile(r"\b(?:the only|the first|the last|the one and only|the youngest|the oldest|head of"
+                    r"|director of|lead for|chief executive|chair of|manager of|in charge of|founder of)\b", re.I)
+EVENT = re.compile(r"\b(?:inquiry|inquest|tribunal|court case|in court|trial|prosecuted|prosecution|fire|flood"
+                   r"|explosion|murder(?:ed)?|killed|died|death|suicide|stabbing|was in the (?:paper|papers|news)"
+                   r"|on the news|made the news|front page|headlines|serious case review|scandal)\b", re.I)
+SPECIAL = {
+    "health": re.compile(r"\b(?:cancer|chemo\w*|HIV|AIDS|diabet\w+|depress\w+|anxiety|schizophreni\w+|bipolar"
+                         r"|dementia|alzheimer'?s|autis\w+|ADHD|epilep\w+|stroke|MS|multiple sclerosis|pregnan\w+"
+                         r"|miscarriage|disabilit\w+|disabled|wheelchair|dialysis|transplant|overdose|addict\w*"
+                         r"|alcoholi\w+|sectioned|mental health|psychosis|PTSD)\b", re.I),
+    "sexuality": re.compile(r"\b(?:gay|lesbian|bisexual|queer|trans(?:gender)?|non-binary|came out|coming out)\b",
+                            re.I),
+    "religion": re.compile(r"\b(?:Muslim|Christian|Catholic|Jewish|Sikh|Hindu|Buddhist|mosque|church|synagogue"
+                           r"|gurdwara|temple|Ramadan|Eid|Diwali|hijab)\b", re.I),
+    "ethnicity": re.compile(r"\b(?:Polish|Romanian|Pakistani|Bangladeshi|Indian|Somali|Nigerian|Ghanaian|Eritrean"
+                            r"|Syrian|Afghan|Kurdish|Chinese|Caribbean|Jamaican|Irish Traveller|Gypsy|Roma"
+                            r"|Black|Asian|mixed race|Urdu|Punjabi|Bengali|Arabic|Tigrinya|Farsi|Pashto|Welsh-speaking"
+                            r"|British Sign Language|BSL)\b"),
+    "immigration": re.compile(r"\b(?:asylum|refugee|visa|deport\w*|Home Office|leave to remain|no recourse"
+                              r"|undocumented|immigration)\b", re.I),
+    "criminal": re.compile(r"\b(?:prison|jail|probation|convict\w*|criminal record|offender|custody|arrested"
+                           r"|sentence[d]?)\b", re.I),
+}
+FAMILY = re.compile(r"\b(?:single (?:mum|mam|mother|dad|father|parent)|twins|triplets|widow(?:ed|er)?|foster\w*"
+                    r"|adopted|young carer|carer for|(?:two|three|four|five|six|seven|eight|2|3|4|5|6|7|8) "
+                    r"(?:kids|children|sons|daughters|grandchildren))\b", re.I)
+AGE_BAND = re.compile(r"\b(?:in (?:my|her|his|their) (?:early |mid |late |mid-)?(?:\d0s|twenties|thirties|forties"
+                      r"|fifties|sixties|seventies|eighties|nineties))\b", re.I)
+ROLE = re.compile(r"\b(?:director|chief executive|head teacher|headteacher|consultant|councillor|mayor|MP"
+                  r"|matron|manager|team leader|lead nurse|senior \w+|principal)\b")
+
+
+def place_hits(text: str) -> Iterator[QHit]:
+    towns, regions = places()
+    first, _surnames, words = lists()
+    for m in _PLACE.finditer(text):
+        if m.group().split(" ", 1)[0] in _DETERMINERS:
+            continue
+        yield "PLACE", m.start(), m.end(), 0.8
+    for town in _town_regex().finditer(text):
+        yield "PLACE", town.start(), town.end(), 0.9
+    for m in _PREPOSITION_PLACE.finditer(text):
+        name = m.group(1)
+        head = name.split(" ")[0]
+        if (name in towns or name in regions or head in regions or head in first
+                or head.lower() in words or head in _DETERMINERS):
+            continue
+        yield "PLACE", m.start(1), m.end(1), 0.5
+
+
+def org_hits(text: str) -> Iterator[QHit]:
+    towns, _regions = places()
+    _first, _surnames, dictionary = lists()
+    for m in _ORG.finditer(text):
+        words = m.group().split(" ")
+        if words[0] in _DETERMINERS and len(words) == 2:
+            continue                  # "The Council", "Our Team": generic
+        start = m.start() + (len(words[0]) + 1 if words[0] in _DETERMINERS else 0)
+        # A name needs a proper noun: "Oakfield Housing Association", "Leeds City Council";
+        # "the Housing Team" and "Social Services" are generic.
+        names = [w for w in text[start:m.end()].split(" ")[:-1] if w[:1].isupper()]
+        if not any(w in towns or w.lower().strip("'’s") not in dictionary for w in names):
+            continue
+        yield "ORG", start, m.end(), 0.8
+
+
+_TOWN_RE: list[re.Pattern] = []
+
+
+def _town_regex() -> re.Pattern:
+    if not _TOWN_RE:
+        towns, _ = places()
+        alternation = "|".join(re.escape(t) for t in sorted(towns, key=len, reverse=True))
+        _TOWN_RE.append(re.compile(rf"\b(?:{alternation})\b"))
+    return _TOWN_RE[0]
+
+
+def qi_types(text: str) -> set[str]:
+    """The quasi-identifier types present in `text` besides place/org/event/age hits (R11, R15)."""
+    found = {f"special:{name}" for name, rx in SPECIAL.items() if rx.search(text)}
+    if FAMILY.search(text):
+        found.add("family")
+    if AGE_BAND.search(text):
+        found.add("age")
+    if ROLE.search(text):       # "the only" etc. count via UNIQUE hits near a place or organisation
+        found.add("role")
+    return found

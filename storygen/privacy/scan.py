@@ -1,0 +1,324 @@
+"""The output scan (R5, R16): every file under the publish folder, every channel.
+
+For each file we extract the text a reader (or a crawler) can see — HTML text
+and text-bearing attributes, XML text, JSON strings, caption cues,
+transcripts, image metadata, video container metadata and subtitle tracks,
+file and folder names — and run the detectors on it. Independently, the raw
+bytes of every file are searched for every private literal (source ids,
+excerpt ids, text hashes, original values in the pseudonym map, deny-list
+terms) with one compiled alternation, so a value hidden where no extractor
+looks is still found.
+
+Detector hits the guard already reported and that do not block (warnings,
+signed-off findings) are expected on the pages and are not reported again;
+anything new — a name in a template, a phone number in EXIF — is.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from ..model import Composite, Finding, Origin, Project
+from .guard import Guard, GuardFinding, _words
+from .literals import Literals
+from .media import IMAGE_SUFFIXES, MEDIA_SUFFIXES, TECHNICAL_KEYS, image_metadata, media_metadata
+from .textnorm import fold_key
+
+# What the scan reads, for the audit log (R17).
+CHANNELS = ["HTML text and text attributes (alt, title, aria-label, content, …) and JSON-LD",
+            "XML / Atom / RSS / SVG text", "JSON strings (search index), gzip'd files unpacked",
+            "WebVTT and SRT cue text", "text transcripts", "image EXIF / XMP / comments / PNG text chunks, GPS",
+            "video and audio container metadata and subtitle tracks (ffmpeg -i)", "file and folder names",
+            "raw bytes of every file for private literals (UTF-8, UTF-16)"]
+TEXT_ATTRS = frozenset({"alt", "title", "aria-label", "aria-description", "content", "placeholder", "value",
+                        "label", "summary", "data-caption", "data-title", "download"})
+BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr",
+                        "br", "section", "article", "header", "footer", "nav", "main", "aside", "title",
+                        "figcaption", "figure", "blockquote", "dt", "dd", "table", "option", "button",
+                        "details", "summary", "hr", "body", "head", "html", "a"})
+CODE_SUFFIXES = frozenset({".js", ".mjs", ".css", ".map"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+XML_SUFFIXES = frozenset({".xml", ".atom", ".rss", ".svg", ".opml"})
+JSON_SUFFIXES = frozenset({".json", ".webmanifest", ".jsonld"})
+CAPTION_SUFFIXES = frozenset({".vtt", ".srt"})
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".csv", ".tsv"})
+_TIMING = re.compile(r"^\s*(?:\d+\s*$|(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->.*$|WEBVTT.*$|NOTE\b.*$"
+                     r"|STYLE\s*$|REGION\s*$)")
+
+
+class _HTMLText(HTMLParser):
+    """Text chunks of an HTML page: block text, text-bearing attributes, JSON-LD."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._buf: list[str] = []
+        self._skip = 0            # inside <style> or executable <script>
+        self._json = False
+
+    def _flush(self):
+        text = " ".join("".join(self._buf).split())
+        if text:
+            self.chunks.append(text)
+        self._buf = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("style",) or (tag == "script" and "json" not in (a.get("type") or "")):
+            self._skip += 1
+        elif tag == "script":
+            self._json = True
+        if tag in BLOCK_TAGS:
+            self._flush()
+        for name, value in attrs:
+            if value and (name in TEXT_ATTRS or name.startswith("data-") and " " in value):
+                if name == "content" and tag == "meta" and a.get("name") in ("viewport", "generator",
+                                                                                "theme-color", "robots"):
+                    continue
+                self.chunks.append(value)
+
+    def handle_endtag(self, tag):
+        if tag == "style" or (tag == "script" and not self._json):
+            self._skip = max(0, self._skip - 1)
+        elif tag == "script":
+            self._json = False
+            self._flush()
+            return
+        if tag in BLOCK_TAGS:
+            self._flush()
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        if self._json:
+            self.chunks.extend(_json_strings_text(data))
+            return
+        self._buf.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def _json_strings_text(text: str) -> list[str]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return [text]
+    out: list[str] = []
+
+    def walk(node):
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(k)
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(data)
+    return out
+
+
+def _xml_text(text: str) -> list[str]:
+    # Attributes of feeds are links and namespaces; the readable text is between tags.
+    text = re.sub(r"<!\[CDATA\[(.*?)\]\]>", lambda m: html.escape(m.group(1)), text, flags=re.S)
+    parts = re.split(r"<[^>]*>", text)
+    out = []
+    for part in parts:
+        part = html.unescape(part).strip()
+        if not part:
+            continue
+        if "<" in part and ">" in part:            # escaped HTML content inside <content type="html">
+            parser = _HTMLText()
+            parser.feed(part)
+            parser.close()
+            out.extend(parser.chunks)
+        else:
+            out.append(part)
+    return out
+
+
+def _caption_text(text: str) -> list[str]:
+    cues, buf = [], []
+    for line in text.splitlines():
+        if not line.strip() or _TIMING.match(line):
+            if buf:
+                cues.append(" ".join(buf))
+                buf = []
+            continue
+        buf.append(re.sub(r"<[^>]+>", "", line).strip())
+    if buf:
+        cues.append(" ".join(buf))
+    return cues
+
+
+class OutputScanner:
+    def __init__(self, project: Project, composites: list[Composite]):
+        self.guard = Guard(project)
+        self.detector = self.guard.detector
+        # What the guard already saw and let through (warnings, sign-offs).
+        self.known: set[tuple[str, str]] = set()
+        for comp in composites:
+            for f in self.guard.check_composite(comp):
+                if f.resolved:
+                    self.known.add((f.entity, fold_key(f.span)))
+        secrets = self.guard.knowledge.secrets()
+        for sid in project.sources:
+            secrets.setdefault(sid, "a source id (private provenance)")
+        for ex in project.excerpts.values():
+            secrets.setdefault(ex.id, "an excerpt id (private provenance)")
+            secrets.setdefault(ex.text_hash, "an excerpt text hash (private provenance)")
+        for comp in composites:
+            for seg in comp.excerpt_segments:
+                for value, label in ((seg.excerpt_id, "an excerpt id"), (seg.source_id, "a source id"),
+                                     (seg.text_hash, "an excerpt text hash")):
+                    if value:
+                        secrets.setdefault(value, f"{label} (private provenance)")
+        self.literals = Literals(secrets)
+        # The team's own configured words (site title, theme names) went through the guard
+        # (guard.project_texts); on the pages they are expected.
+        site = getattr(project.config, "site", None)
+        own = [getattr(site, k, "") for k in ("title", "description", "author", "method_statement")]
+        own += [c.name for c in project.codes.values()] + [c.description for c in project.codes.values()]
+        self.own_chunks = {" ".join(t.split()) for t in own if t}
+
+    def scan(self, folder: Path) -> list[Finding]:
+        folder = Path(folder)
+        findings: list[Finding] = []
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            # File and folder names (each level is checked where it first appears: its own entry).
+            # Generated names carry content hashes (Pagefind's `en_582841b.pf_index`, image
+            # variants): a hex hash is not a person's data, and read as words it looks like an NI
+            # number or a domain. Literal secrets are still searched in the full name above all.
+            name = _without_hashes(path.name)
+            kind = "file name" if path.is_file() else "folder name"
+            findings += self._literal_only(path.name, rel, kind)
+            findings += self._text(_words(Path(name).stem if path.is_file() else name), rel, kind, names=True)
+            findings += self._text(name, rel, kind, names=False, urls=False)
+            if path.is_file():
+                findings += self._file(path, rel)
+        return _dedupe(findings)
+
+    def _file(self, path: Path, rel: Path) -> list[Finding]:
+        suffix = path.suffix.lower()
+        data = path.read_bytes()
+        out: list[Finding] = []
+        if data[:2] == b"\x1f\x8b":
+            # Compressed text (search-index fragments, .gz files): scan what it unpacks to.
+            unpacked = _gunzip(data)
+            if unpacked is not None:
+                data = unpacked
+                suffix = ".json" if unpacked.lstrip()[:1] in (b"{", b"[") else suffix
+                if unpacked.startswith(b"pagefind_dcd"):      # Pagefind fragment: a tag, then JSON
+                    data, suffix = unpacked[len(b"pagefind_dcd"):], ".json"
+        binary = suffix in IMAGE_SUFFIXES or suffix in MEDIA_SUFFIXES or b"\x00" in data[:4096]
+        for hit in self.literals.find_bytes(data, binary=binary):
+            out.append(_finding("R5", rel, hit.span, f"raw bytes: {hit.label}",
+                                "remove it from the template, data or metadata that produced this file"))
+        chunks: list[tuple[str, str]] = []
+        if suffix in IMAGE_SUFFIXES:
+            try:
+                fields, has_gps = image_metadata(path)
+            except Exception as exc:     # unreadable image: say so rather than skip silently
+                return out + [_finding("R16", rel, "", f"image could not be read for metadata ({exc})",
+                                       "re-export the image")]
+            if has_gps:
+                out.append(_finding("R16", rel, "GPS", "image metadata has GPS coordinates",
+                                    "strip metadata (storygen.privacy.strip_image_metadata)"))
+            chunks += [(f"image metadata {k}", v) for k, v in fields]
+        elif suffix in MEDIA_SUFFIXES:
+            fields, subtitles = media_metadata(path)
+            chunks += [(f"container metadata {k}", v) for k, v in fields if k not in TECHNICAL_KEYS]
+            chunks += [("subtitle track", c) for s in subtitles for c in _caption_text(s)]
+            for k, v in fields:            # technical keys: literals only (an encoder string is not a name)
+                if k in TECHNICAL_KEYS:
+                    out += self._literal_only(v, rel, f"container metadata {k}")
+        elif not binary:
+            text = data.decode("utf-8", errors="replace")
+            if suffix in HTML_SUFFIXES:
+                parser = _HTMLText()
+                parser.feed(text)
+                parser.close()
+                chunks += [("page text", c) for c in parser.chunks]
+            elif suffix in XML_SUFFIXES:
+                chunks += [("feed/XML text", c) for c in _xml_text(text)]
+            elif suffix in JSON_SUFFIXES:
+                chunks += [("JSON", c) for c in _json_strings_text(text)]
+            elif suffix in CAPTION_SUFFIXES:
+                chunks += [("captions", c) for c in _caption_text(text)]
+            elif suffix in TEXT_SUFFIXES:
+                chunks += [("transcript", c) for c in text.split("\n\n")]
+            elif suffix in CODE_SUFFIXES:
+                pass                      # code: literal search above only (CSS colours are not phones)
+            else:
+                chunks += [("text", text)]
+        for channel, chunk in chunks:
+            out += self._text(chunk, rel, channel, names=True)
+        return out
+
+    def _text(self, text: str, rel: Path, channel: str, names: bool, urls: bool = True) -> list[Finding]:
+        if not text or not text.strip():
+            return []
+        out: list[Finding] = []
+        for hit in self.literals.find(text):
+            out.append(_finding("R5", rel, hit.span, f"{channel}: {hit.label}",
+                                "remove it from the template, data or metadata that produced this file"))
+        if " ".join(text.split()) in self.own_chunks:
+            return out
+        for hit in self.detector.scan(text):
+            if hit.action != "block" or (not names and hit.entity.startswith("PERSON")) \
+                    or (not urls and hit.entity == "URL"):
+                continue
+            if (hit.entity, fold_key(hit.span)) in self.known:
+                continue
+            out.append(_finding("R16", rel, hit.span, f"{channel}: {hit.entity.rstrip('?').lower()} "
+                                f"({hit.rule}) in a published file", hit.hint))
+        return out
+
+    def _literal_only(self, text: str, rel: Path, channel: str) -> list[Finding]:
+        return [_finding("R5", rel, h.span, f"{channel}: {h.label}", "strip the metadata")
+                for h in self.literals.find(text)]
+
+
+def _gunzip(data: bytes, limit: int = 64 * 1024 * 1024) -> bytes | None:
+    import zlib
+    try:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = d.decompress(data, limit)
+        return out if not d.unconsumed_tail else None     # bigger than the limit: leave it to byte search
+    except zlib.error:
+        return None
+
+
+_HASH_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}(?![0-9A-Za-z])")
+
+
+def _without_hashes(name: str) -> str:
+    return _HASH_TOKEN.sub("", name)
+
+
+def _finding(rule: str, rel: Path, span: str, message: str, hint: str) -> Finding:
+    return GuardFinding(rule=rule, action="block", message=message, hint=hint, origin=Origin(rel),
+                        span=span, field="output")
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen = set()
+    out = []
+    for f in findings:
+        key = (str(f.origin), f.rule, fold_key(f.span))
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def scan_output(folder: Path, project: Project, composites: list[Composite]) -> list[Finding]:
+    """Scan every file under `folder` (see module docstring). Every finding is a BLOCK."""
+    return OutputScanner(project, composites).scan(folder)

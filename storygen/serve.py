@@ -1,0 +1,305 @@
+"""`storygen serve`: a local preview that rebuilds as you edit and reloads the browser.
+
+- Listens on 127.0.0.1 only: the preview shows drafts and is never for anyone else.
+- Every project change (excerpts, stories, codebook, templates, assets, settings)
+  triggers a rebuild. The site's content-hash cache makes a rebuild redo only
+  what the change affects: an edited excerpt re-renders the story and theme
+  pages that show it, the feeds and the search index, and nothing else.
+- Each rebuild goes into a fresh folder which is swapped in when complete, so a
+  browser never sees half a site. A failed rebuild keeps the last good site and
+  shows the error on every page until it is fixed.
+- Only files inside the current build folder are ever served (no `..`, no
+  symlinks out).
+"""
+from __future__ import annotations
+
+import html
+import http.server
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import click
+
+from .errors import StorygenError
+
+EVENTS = "/__storygen/events"
+# Folders whose changes are outputs or noise, never project input.
+IGNORED_DIRS = {".git", "__pycache__", ".pytest_cache", ".storygen-cache", "node_modules", ".venv"}
+IGNORED_SUFFIXES = (".swp", ".swx", "~", ".tmp", ".part")
+
+
+class Preview:
+    """The preview's state: the current site folder, its build number, the last error."""
+
+    def __init__(self, project_root: Path, *, drafts: bool = True, echo=click.echo):
+        self.root = project_root.resolve()
+        self.drafts = drafts
+        self.echo = echo
+        self.workdir = Path(tempfile.mkdtemp(prefix="storygen-serve-"))
+        self.site: Path | None = None
+        self.base_path = "/"
+        self.generation = 0
+        self.error: str | None = None
+        self.changed = threading.Condition()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()      # one rebuild at a time
+        self.httpd: http.server.ThreadingHTTPServer | None = None
+        self.last_stats: dict = {}
+        self.last_seconds = 0.0
+
+    # --- building ---------------------------------------------------------
+
+    def rebuild(self) -> bool:
+        """Build the site into a new folder and swap it in. Returns True on success."""
+        from .build import check
+        from .site import render_site
+
+        with self._lock:
+            start = time.perf_counter()
+            target = self.workdir / f"site-{self.generation + 1}"
+            stats: dict = {}
+            try:
+                result = check(self.root, drafts=self.drafts)
+                project = result.project
+                notices = [f.format() for f in result.findings if f.action == "block"]
+                if result.privacy is not None:
+                    notices += [f.format() for f in result.privacy.findings if f.action != "warn"]
+                video_dir = self.root / project.config.build.output / "video"
+                render_site(project, result.composites, target, drafts=self.drafts,
+                            video_dir=video_dir if video_dir.is_dir() else None,
+                            live_reload=True, notices=notices, stats=stats)
+                self.base_path = urlsplit(project.config.site.base_url).path or "/"
+            except StorygenError as exc:
+                shutil.rmtree(target, ignore_errors=True)
+                self._publish(None, exc.format_message())
+                self.echo(f"error: {exc.format_message()}", err=True)
+                return False
+            except Exception as exc:  # keep serving; show what broke
+                shutil.rmtree(target, ignore_errors=True)
+                self._publish(None, f"{type(exc).__name__}: {exc}")
+                self.echo(f"error: the preview could not be rebuilt: {type(exc).__name__}: {exc}", err=True)
+                return False
+            self.last_seconds = time.perf_counter() - start
+            self.last_stats = stats
+            for notice in notices:
+                self.echo(notice, err=True)
+            self._publish(target, None)
+            self.echo(f"rebuilt in {self.last_seconds:.2f} s: {stats.get('pages_rendered', 0)} of "
+                      f"{stats.get('pages_total', 0)} pages re-rendered"
+                      f"{', search re-indexed' if stats.get('search_rebuilt') else ''}")
+            return True
+
+    def _publish(self, site: Path | None, error: str | None) -> None:
+        old = None
+        with self.changed:
+            if site is not None:
+                old, self.site = self.site, site
+            self.error = error
+            self.generation += 1
+            self.changed.notify_all()
+        if old is not None:
+            # Requests already streaming from the old folder keep their open files.
+            shutil.rmtree(old, ignore_errors=True)
+
+    # --- watching ---------------------------------------------------------
+
+    def watch(self) -> None:
+        """Rebuild whenever a project file changes (until stop())."""
+        from watchfiles import watch
+
+        output = (self.root / self._output_name()).resolve()
+        for _changes in watch(self.root, watch_filter=lambda _c, p: self._relevant(Path(p), output),
+                              stop_event=self._stop, debounce=400, step=30, raise_interrupt=False):
+            self.rebuild()
+
+    def _output_name(self) -> str:
+        try:
+            from .config import load_config
+            return load_config(self.root).build.output
+        except StorygenError:
+            return "build"
+
+    def _relevant(self, path: Path, output: Path) -> bool:
+        try:
+            rel = path.resolve().relative_to(self.root)
+        except ValueError:
+            return False
+        if path.resolve().is_relative_to(output) and "video" not in rel.parts[1:2]:
+            return False  # our own output (a new video build is worth a refresh)
+        # Dot-folders hold caches, git and the build's own staging folders.
+        if any(part in IGNORED_DIRS or part.startswith(".") for part in rel.parts):
+            return False
+        return not path.name.endswith(IGNORED_SUFFIXES)
+
+    # --- serving ----------------------------------------------------------
+
+    def start(self, port: int) -> int:
+        """Build once, then serve on 127.0.0.1:port in background threads. Returns the port."""
+        self.rebuild()
+        handler = _handler_for(self)
+        try:
+            self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        except OSError as exc:
+            raise StorygenError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
+                                hint="another program is using that port; try `storygen serve --port 8001`") from None
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, name="storygen-http", daemon=True).start()
+        threading.Thread(target=self.watch, name="storygen-watch", daemon=True).start()
+        return self.httpd.server_address[1]
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self.changed:
+            self.changed.notify_all()
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def resolve(self, url_path: str) -> Path | None:
+        """The file for a URL path, strictly inside the current site folder, or None.
+
+        The site is served at the root and also at its published base path
+        (where the 404 page's root-relative links point); the root wins.
+        """
+        site = self.site
+        if site is None:
+            return None
+        path = unquote(url_path)
+        found = self._inside(site, path)
+        if found is None and self.base_path != "/" and path.startswith(self.base_path):
+            found = self._inside(site, "/" + path[len(self.base_path):])
+        return found
+
+    @staticmethod
+    def _inside(site: Path, path: str) -> Path | None:
+        parts = [p for p in path.split("/") if p not in ("", ".")]
+        if any(p == ".." or "\\" in p or "\0" in p for p in parts):
+            return None
+        candidate = site.joinpath(*parts)
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        try:
+            real = candidate.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if not real.is_relative_to(site.resolve()) or not real.is_file():
+            return None
+        return real
+
+
+def _handler_for(preview: Preview):
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        server_version = "storygen-preview"
+        sys_version = ""
+
+        def log_message(self, *args):  # quiet: the terminal shows rebuilds and errors
+            pass
+
+        def do_GET(self):
+            self._serve(head=False)
+
+        def do_HEAD(self):
+            self._serve(head=True)
+
+        def _serve(self, head: bool) -> None:
+            # Only this machine's own names: a web page elsewhere cannot point a
+            # domain at 127.0.0.1 (DNS rebinding) and read unpublished drafts.
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                return self._send(403, b"storygen preview: local requests only", "text/plain; charset=utf-8", head)
+            path = urlsplit(self.path).path
+            if path == EVENTS:
+                return self._events()
+            if path.endswith("/") or path.endswith(".html") or "." not in path.rsplit("/", 1)[-1]:
+                if preview.error is not None:
+                    return self._send(500, _error_page(preview.error).encode(), "text/html; charset=utf-8", head)
+            if path != "/" and not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+                target = preview.resolve(path + "/")
+                if target is not None:  # /stories/x -> /stories/x/ so relative links work
+                    self.send_response(301)
+                    self.send_header("Location", path + "/")
+                    self.end_headers()
+                    return
+            target = preview.resolve(path)
+            if target is None:
+                missing = preview.resolve("/404.html")
+                body = missing.read_bytes() if missing else b"Not found"
+                return self._send(404, body, "text/html; charset=utf-8", head)
+            ctype = self.guess_type(str(target))
+            if ctype.startswith("text/") or ctype in ("application/javascript", "application/xml"):
+                ctype += "; charset=utf-8"
+            self._send(200, target.read_bytes(), ctype, head)
+
+        def _send(self, status: int, body: bytes, ctype: str, head: bool) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")  # a preview is always fresh
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+
+        def _events(self) -> None:
+            """Server-sent events: the build number now, then each new one."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            sent = None
+            try:
+                while not preview._stop.is_set():
+                    with preview.changed:
+                        if sent == preview.generation:
+                            preview.changed.wait(timeout=15)
+                        current = preview.generation
+                    if current != sent:
+                        self.wfile.write(f"event: build\ndata: {current}\n\n".encode())
+                    else:
+                        self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                    sent = current
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    Handler.extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                              ".js": "application/javascript", ".mjs": "application/javascript",
+                              ".wasm": "application/wasm", ".vtt": "text/vtt",
+                              ".webp": "image/webp", ".xml": "application/xml",
+                              ".pagefind": "application/octet-stream"}
+    return Handler
+
+
+def _error_page(message: str) -> str:
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\" />"
+            "<title>Build error · storygen preview</title>"
+            "<style>body{font-family:sans-serif;margin:2rem;max-width:60rem}"
+            "pre{white-space:pre-wrap;background:#fff3f3;color:#5a0000;padding:1rem;border-left:6px solid #b00020}</style>"
+            "</head><body><main><h1>The preview could not be rebuilt</h1>"
+            f"<pre>{html.escape(message)}</pre>"
+            "<p>Fix the problem and save: this page reloads by itself.</p></main>"
+            f"<script>new EventSource('{EVENTS}').addEventListener('build',(()=>{{let f=null;"
+            "return e=>{if(f===null)f=e.data;else if(e.data!==f)location.reload();};})());</script>"
+            "</body></html>")
+
+
+def serve(project_root: Path, port: int = 8000, drafts: bool = True) -> None:
+    """Preview the project at http://127.0.0.1:PORT/ until Ctrl+C."""
+    preview = Preview(Path(project_root), drafts=drafts)
+    try:
+        port = preview.start(port)
+        click.echo(f"Previewing at http://127.0.0.1:{port}/ "
+                   f"({'drafts shown, marked DRAFT' if drafts else 'approved stories only'}). "
+                   "Only this computer can see it. Press Ctrl+C to stop.")
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        preview.stop()
+    sys.stdout.flush()

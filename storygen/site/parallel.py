@@ -1,0 +1,41 @@
+"""Spread CPU-heavy, independent work (share cards, image variants) over the CPUs.
+
+Only cold builds have much to do; a warm build finds everything in the cache
+and never starts a pool. Results come back in input order, so the output is
+the same whatever the number of processes.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+# Below this many items a pool costs more to start than it saves.
+MIN_ITEMS = 24
+
+
+def workers() -> int:
+    env = os.environ.get("STORYGEN_JOBS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return os.cpu_count() or 1
+
+
+def pmap(fn, items: list, min_items: int = MIN_ITEMS) -> list:
+    """`[fn(x) for x in items]`, in parallel processes when it is worth it and safe.
+
+    Workers are forked (cheap, and nothing is re-imported), which is only safe
+    while this process has a single thread: under `storygen serve` or inside a
+    test server the work simply runs here, one item after another.
+    """
+    n = min(workers(), len(items))
+    if n < 2 or len(items) < min_items or threading.active_count() > 1 \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(item) for item in items]
+    try:
+        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(fn, items, chunksize=max(1, len(items) // (n * 4))))
+    except (BrokenProcessPool, OSError):  # no processes to be had: do it here
+        return [fn(item) for item in items]
