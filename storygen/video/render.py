@@ -20,6 +20,7 @@ from ..errors import AssetError, StorygenError
 from ..model import Composite, Project
 from . import audio, qc, voice
 from .captions import to_srt, to_vtt
+from .encode import encode
 from .formats import DEFAULT_CAPS, Frame, format_tag, make_frame, normalise_format
 from .frames import contact_sheet, slide_still, stream
 from .slides import Pictures, paginate
@@ -172,8 +173,6 @@ def render_one(project: Project, job: Job, out: Path, bar: "_Bar | None" = None)
         if bar:
             bar.total = plan.total_frames
         audio_filter = audio.loudnorm_filter(stats, cfg.loudness)
-        audio_filter = audio_filter if audio_filter != "anull" else "anull"
-        from .encode import encode
         encode(stream(plan, theme, pictures, job.burn), frame, plan.total_frames, wav,
                audio_filter, names["video"], on_frame=bar.update if bar else None)
         wav.unlink()
