@@ -91,6 +91,7 @@ def render_videos(project: Project, composites: list[Composite], out: Path, *,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     work = plan_jobs(project, composites, formats, quality, burn_captions)
+    preflight(project, work, out)
     show = progress and sys.stderr.isatty()
     if jobs <= 1 or len(work) <= 1:
         results = []
@@ -118,6 +119,19 @@ def render_videos(project: Project, composites: list[Composite], out: Path, *,
     if bar:
         bar.done()
     return [results_by_index[i] for i in range(len(work))]
+
+
+def preflight(project: Project, work: list[Job], out: Path) -> None:
+    """Plan every job and check its pictures before any encoding starts, so a
+    story over its cap or a bad picture fails in seconds, not after other renders."""
+    for job in work:
+        with tempfile.TemporaryDirectory(dir=out, prefix=".tmp-plan-") as tmp:
+            plan, frame, _, _ = build_plan(project, job, Path(tmp))
+        pictures = Pictures(project.root / "assets", frame, job.composite.story.slug,
+                            project.config.video.max_upscale)
+        for u in plan.units:
+            if u.picture is not None:
+                pictures.check(u.picture.image)
 
 
 def build_plan(project: Project, job: Job, workdir: Path) -> tuple[Plan, Frame, object, str]:
