@@ -288,3 +288,22 @@ def test_quality_check_fails_when_the_file_does_not_match_the_plan(rendered):
     with pytest.raises(RenderError, match="loudness"):
         qc.check(r.video, r.vtt, width=320, height=180, fps=30, frames=r.frames,
                  loudness=-23.0, story="s", decode=False)
+
+
+def test_whole_story_narration_is_cut_at_its_labels(tmp_path):
+    project = make_project(tmp_path, music=False)
+    voice = tmp_path / "assets" / "voice"
+    voice.mkdir(parents=True)
+    tone(voice / "story.wav", seconds=6.0, freq=400)
+    # Audacity label track: unit 1 (title) 0-2 s, unit 4 (the quotation) 2-6 s
+    (voice / "story.labels.txt").write_text("0.0\t2.0\t1\n2.0\t6.0\t4\n", encoding="utf-8")
+    comp = make_composite(quotes=ONE_QUOTE, narration="voice/story.wav")
+    [r] = render_videos(project, [comp], tmp_path / "out", progress=False)
+    assert r.voice == "recorded"
+    cues = parse_vtt_times(r.vtt.read_text(encoding="utf-8"))
+    title = [c for c in cues if c[2] in (["Time to listen"], ["What changed."])]
+    assert title[-1][1] - title[0][0] == pytest.approx(2.0, abs=0.01)
+    quote = [c for c in cues if "counting" in " ".join(c[2])]
+    assert quote[-1][1] - quote[0][0] == pytest.approx(4.0, abs=0.01)
+    i, tp = ebur128(r.video)
+    assert abs(i + 16) <= 1.0 and tp <= -1.0

@@ -90,14 +90,30 @@ def _boxes(data: bytes, start: int, end: int):
 
 
 def read_boxes(path: Path) -> Facts:
-    """Parse the MP4 container: top-level order, movie header times, tracks."""
+    """Parse the MP4 container: top-level order, movie header times, tracks.
+    Only box headers and the (small) moov box are read: never the media data,
+    so memory does not grow with the video's length."""
     facts = Facts()
     with open(path, "rb") as fh:
-        data = fh.read()
-    for kind, a, b in _boxes(data, 0, len(data)):
-        facts.top_boxes.append(kind.decode("latin-1"))
-        if kind == b"moov":
-            _moov(data, a, b, facts)
+        size_total = fh.seek(0, 2)
+        pos = 0
+        while pos + 8 <= size_total:
+            fh.seek(pos)
+            head = fh.read(16)
+            size, kind = struct.unpack(">I4s", head[:8])
+            header = 8
+            if size == 1:
+                size, header = struct.unpack(">Q", head[8:16])[0], 16
+            elif size == 0:
+                size = size_total - pos
+            if size < header:
+                break
+            facts.top_boxes.append(kind.decode("latin-1"))
+            if kind == b"moov":
+                fh.seek(pos)
+                data = fh.read(size)
+                _moov(data, header, size, facts)
+            pos += size
     return facts
 
 
