@@ -188,7 +188,8 @@ def render_one(project: Project, job: Job, out: Path, bar: "_Bar | None" = None)
 
         facts = qc.check(names["video"], names["vtt"], width=frame.width, height=frame.height,
                          fps=frame.fps, frames=plan.total_frames,
-                         loudness=cfg.loudness if stats else None, story=slug)
+                         loudness=cfg.loudness if stats else None, story=slug,
+                         decode=False)   # frame count from the container, as ffprobe nb_frames; tests decode
         final = {k: out / p.name for k, p in names.items()}
         for k, p in names.items():
             os.replace(p, final[k])
