@@ -25,7 +25,7 @@ def test_generated_names_scan_clean(tmp_path, checked, name):
     assert scan_output(tmp_path, checked.project, checked.composites) == []
 
 
-@pytest.mark.parametrize("name,fragment", [("call-07700900123.html", "phone"), ("S01-notes.html", "S01"),
+@pytest.mark.parametrize("name,fragment", [("call-07700900123.html", "phone"), ("call-07700-900123.html", "phone"), ("S01-notes.html", "S01"),
                                            ("story-S02-01.html", "S02-01")])
 def test_identifiers_in_file_names_are_caught(tmp_path, checked, name, fragment):
     (tmp_path / name).write_text("<p>hello</p>")

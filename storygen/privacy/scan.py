@@ -296,9 +296,11 @@ def _gunzip(data: bytes, limit: int = 64 * 1024 * 1024) -> bytes | None:
         return None
 
 
-# A content hash: hex with at least one digit and one letter, any length; or 6–9 digits alone
-# (Pagefind's `en_5640761.pf_index`). Ten or more bare digits stay: that is a phone or NHS number.
-_HASH_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}|\d{6,9})(?![0-9A-Za-z])")
+# A content hash: hex with at least one digit and one letter, any length; or 6–9 digits standing
+# alone (Pagefind's `en_5640761.pf_index`). Ten or more digits, or a digit run next to another
+# (`07700-900123`), stay: that is how phone and NHS numbers are written.
+_HASH_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}"
+                         r"|(?<!\d[-_. ])\d{6,9}(?![-_. ]\d))(?![0-9A-Za-z])")
 
 
 def _without_hashes(name: str) -> str:
