@@ -203,6 +203,7 @@ class OutputScanner:
             findings += self._text(name, rel, kind, names=False, urls=False)
             if path.is_file():
                 findings += self._file(path, rel)
+        self.detector.save_clean_cache()
         return _dedupe(findings)
 
     def _file(self, path: Path, rel: Path) -> list[Finding]:
