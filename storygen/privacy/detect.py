@@ -154,7 +154,7 @@ class Detector:
         self._cache: dict[str, tuple[Hit, ...]] = {}
         self._clean: set[str] = set()
         self._clean_path: Path | None = None
-        self._clean_saved = 0
+        self._clean_dirty = False
         self._allowed_domains = {d.lower().lstrip(".") for d in self.settings.allowed_domains}
 
     def scan(self, text: str) -> tuple[Hit, ...]:
@@ -167,8 +167,9 @@ class Detector:
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = self._scan(text)
-            if not cached:
-                self._clean.add(key)
+        if not cached and self._clean_path is not None:
+            self._clean.add(key)
+            self._clean_dirty = True
         return cached
 
     # -- the clean-text cache on disk ------------------------------------------
@@ -180,15 +181,17 @@ class Detector:
         path = folder / f"clean-{self._key}-{_code_digest()}.txt"
         if self._clean_path == path:
             return
+        # One detector serves every project in a process (tests, `serve`): each cache
+        # folder starts from its own file, never from another project's verdicts.
         self._clean_path = path
         try:
-            self._clean |= set(path.read_text(encoding="ascii").split())
+            self._clean = set(path.read_text(encoding="ascii").split())
         except (OSError, UnicodeDecodeError):
-            pass
-        self._clean_saved = len(self._clean)
+            self._clean = set()
+        self._clean_dirty = False
 
     def save_clean_cache(self) -> None:
-        if self._clean_path is None or len(self._clean) == self._clean_saved:
+        if self._clean_path is None or not self._clean_dirty:
             return
         try:
             self._clean_path.parent.mkdir(parents=True, exist_ok=True)
@@ -197,7 +200,7 @@ class Detector:
             temp = self._clean_path.with_suffix(".tmp")
             temp.write_text("\n".join(sorted(self._clean)) + "\n", encoding="ascii")
             temp.replace(self._clean_path)
-            self._clean_saved = len(self._clean)
+            self._clean_dirty = False
         except OSError:           # a read-only project still builds, only slower
             pass
 
