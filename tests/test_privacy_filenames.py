@@ -31,3 +31,16 @@ def test_identifiers_in_file_names_are_caught(tmp_path, checked, name, fragment)
     (tmp_path / name).write_text("<p>hello</p>")
     findings = scan_output(tmp_path, checked.project, checked.composites)
     assert findings and any(fragment in (f.span + f.message) for f in findings), [f.format() for f in findings]
+
+
+def test_generated_names_inside_pages_and_index_scan_clean(tmp_path, checked):
+    (tmp_path / "index.json").write_text(
+        '{"meta": {"image": "../../images/picture-12-fcc0872747-960.jpg"}, "shards": "0,1,2,3,4,5,6,7,8,9"}')
+    (tmp_path / "page.html").write_text('<img src="images/a-04607516-1600.webp" alt="A table."> <p>Hello.</p>')
+    assert scan_output(tmp_path, checked.project, checked.composites) == []
+
+
+def test_a_phone_next_to_a_generated_name_is_still_caught(tmp_path, checked):
+    (tmp_path / "index.json").write_text('{"image": "a-fcc0872747-960.jpg", "content": "ring 07700 900123"}')
+    findings = scan_output(tmp_path, checked.project, checked.composites)
+    assert any("07700 900123" in f.span for f in findings)

@@ -420,7 +420,7 @@ def test_search_shards_reindex_only_the_edited_story(built, tmp_path, monkeypatc
     assert stats["search_rebuilt"] == 2
     for n in (0, 1):
         assert (tmp_path / "a" / f"search/index/{n}/pagefind.js").is_file()
-    assert 'data-shards="0 1"' in (tmp_path / "a" / "search/index.html").read_text(encoding="utf-8")
+    assert 'data-shards="0,1"' in (tmp_path / "a" / "search/index.html").read_text(encoding="utf-8")
     second = composites[1]
     segments = tuple(dataclasses.replace(s, text=s.text + " Extra words.") if s.kind == "excerpt" else s
                      for s in second.segments)

@@ -272,7 +272,7 @@ class OutputScanner:
                                 "remove it from the template, data or metadata that produced this file"))
         if " ".join(text.split()) in self.own_chunks:
             return out
-        for hit in self.detector.scan(text):
+        for hit in self.detector.scan(_mask_generated_names(text)):
             if hit.action != "block" or (not names and hit.entity.startswith("PERSON")) \
                     or (not urls and hit.entity == "URL"):
                 continue
@@ -306,6 +306,17 @@ _HASH_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[
 
 def _without_hashes(name: str) -> str:
     return _HASH_TOKEN.sub("", name)
+
+
+# File names the build itself writes, as they appear inside pages and the search index
+# (`../images/picture-12-fcc0872747-960.jpg`). Only tokens ending in a published file type
+# are touched, so an email address or running text is never masked.
+_GENERATED_NAME = re.compile(r"[\w./-]+\.(?:jpe?g|png|webp|avif|gif|mp4|webm|vtt|srt|txt|css|js|json|xml|pf_\w+)\b")
+
+
+def _mask_generated_names(text: str) -> str:
+    """Content hashes inside generated file names read as phone numbers to the detectors."""
+    return _GENERATED_NAME.sub(lambda m: _without_hashes(m.group(0)), text)
 
 
 def _finding(rule: str, rel: Path, span: str, message: str, hint: str) -> Finding:
