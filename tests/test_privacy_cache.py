@@ -35,7 +35,34 @@ def test_a_clean_text_is_skipped_then_rescanned_when_the_code_changes(tmp_path, 
     two.use_clean_cache(folder)
     assert len(two._clean) == 1
     import storygen.privacy.detect as detect
-    monkeypatch.setattr(detect, "_code_digest", lambda: "changed00000")
+    monkeypatch.setattr(detect, "code_digest", lambda: "changed00000")
     three = Detector()
     three.use_clean_cache(folder)
     assert three._clean == set()        # a different detector version never trusts old verdicts
+
+
+def test_output_scan_rescans_only_changed_files_and_never_trusts_stale_verdicts(tmp_path):
+    from storygen.privacy import scan_output
+
+    root = write_project(tmp_path / "p")
+    checked = check(root)
+    site = tmp_path / "site"
+    site.mkdir()
+    for i in range(3):
+        (site / f"page{i}.html").write_text(f"<p>Page {i}: we stopped counting calls.</p>")
+    assert scan_output(site, checked.project, checked.composites) == []
+    [verdicts] = (root / ".storygen-cache" / "privacy").glob("files-*.txt")
+    assert len(verdicts.read_text().split()) == 3
+    assert b"counting" not in verdicts.read_bytes()
+    # A planted value in a page that scanned clean before is caught: its bytes changed.
+    (site / "page1.html").write_text("<p>Page 1: ring 07700 900123.</p>")
+    assert any("07700 900123" in f.span for f in scan_output(site, checked.project, checked.composites))
+    # A new private value makes every old verdict void: the unchanged page is read again.
+    (site / "page1.html").write_text("<p>Page 1: we stopped counting calls.</p>")
+    (site / "page2.html").write_text("<p>Page 2: we met at Wrenfield Ward.</p>")
+    assert not [f for f in scan_output(site, checked.project, checked.composites) if "Wrenfield" in f.span]
+    (root / "narratives/private").mkdir(exist_ok=True)
+    (root / "narratives/private/deny.yaml").write_text("- Wrenfield Ward\n")
+    rechecked = check(root)
+    findings = scan_output(site, rechecked.project, rechecked.composites)
+    assert any("Wrenfield" in f.span for f in findings)

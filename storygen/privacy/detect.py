@@ -130,7 +130,7 @@ def _file_name_like(url: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _code_digest() -> str:
+def code_digest() -> str:
     """A digest of everything that decides what the detectors find."""
     digest = hashlib.sha256(_presidio_version().encode())
     package = Path(__file__).parent
@@ -178,7 +178,7 @@ class Detector:
     # simply scanned again. The file name carries the settings and a digest of the
     # detector code and word lists, so any change to either starts a fresh cache.
     def use_clean_cache(self, folder: Path) -> None:
-        path = folder / f"clean-{self._key}-{_code_digest()}.txt"
+        path = folder / f"clean-{self._key}-{code_digest()}.txt"
         if self._clean_path == path:
             return
         # One detector serves every project in a process (tests, `serve`): each cache

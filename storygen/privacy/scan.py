@@ -15,13 +15,16 @@ anything new — a name in a template, a phone number in EXIF — is.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from ..cache import cache_root
 from ..model import Composite, Finding, Origin, Project
+from .detect import code_digest
 from .guard import Guard, GuardFinding, _words
 from .literals import Literals
 from .media import IMAGE_SUFFIXES, MEDIA_SUFFIXES, TECHNICAL_KEYS, image_metadata, media_metadata
@@ -186,6 +189,7 @@ class OutputScanner:
         own = [getattr(site, k, "") for k in ("title", "description", "author", "method_statement")]
         own += [c.name for c in project.codes.values()] + [c.description for c in project.codes.values()]
         self.own_chunks = {" ".join(t.split()) for t in own if t}
+        self._load_clean_files(project)
 
     def scan(self, folder: Path) -> list[Finding]:
         folder = Path(folder)
@@ -202,13 +206,52 @@ class OutputScanner:
             findings += self._text(_words(Path(name).stem if path.is_file() else name), rel, kind, names=True)
             findings += self._text(name, rel, kind, names=False, urls=False)
             if path.is_file():
-                findings += self._file(path, rel)
+                data = path.read_bytes()
+                key = hashlib.blake2b(path.suffix.lower().encode() + b"\0" + data, digest_size=16).hexdigest()
+                if key in self.clean_files:
+                    continue            # these exact bytes scanned clean under these exact settings
+                found = self._file(path, rel, data)
+                if not found:
+                    self.clean_files.add(key)
+                findings += found
         self.detector.save_clean_cache()
+        self._save_clean_files()
         return _dedupe(findings)
 
-    def _file(self, path: Path, rel: Path) -> list[Finding]:
+    # -- remembered verdicts ---------------------------------------------------------
+    # Between builds only hashes of files that scanned clean are kept: a rebuild re-reads
+    # just the files whose bytes changed. The cache file's name carries everything that
+    # could change a verdict — detector settings and code, every private value searched
+    # for, accepted findings, the site's own words — so any change starts afresh.
+    def _load_clean_files(self, project: Project) -> None:
+        digest = hashlib.sha256()
+        for part in (self.detector._key, code_digest(), *sorted(self.literals.labels.items()),
+                     *sorted(map(str, self.known)), *sorted(self.own_chunks)):
+            digest.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
+        folder = cache_root(project.root) / "privacy"
+        self._clean_files_path = folder / f"files-{digest.hexdigest()[:16]}.txt"
+        try:
+            self.clean_files = set(self._clean_files_path.read_text(encoding="ascii").split())
+        except (OSError, UnicodeDecodeError):
+            self.clean_files = set()
+        self._clean_files_loaded = len(self.clean_files)
+
+    def _save_clean_files(self) -> None:
+        if len(self.clean_files) == self._clean_files_loaded:
+            return
+        path = self._clean_files_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for stale in path.parent.glob("files-*.txt"):
+                stale.unlink()
+            temp = path.with_suffix(".tmp")
+            temp.write_text("\n".join(sorted(self.clean_files)) + "\n", encoding="ascii")
+            temp.replace(path)
+        except OSError:               # read-only project: correct, only slower
+            pass
+
+    def _file(self, path: Path, rel: Path, data: bytes) -> list[Finding]:
         suffix = path.suffix.lower()
-        data = path.read_bytes()
         out: list[Finding] = []
         if data[:2] == b"\x1f\x8b":
             # Compressed text (search-index fragments, .gz files): scan what it unpacks to.
