@@ -66,3 +66,20 @@ def test_output_scan_rescans_only_changed_files_and_never_trusts_stale_verdicts(
     rechecked = check(root)
     findings = scan_output(site, rechecked.project, rechecked.composites)
     assert any("Wrenfield" in f.span for f in findings)
+
+
+def test_a_new_excerpt_id_in_an_unchanged_clean_page_is_still_caught(tmp_path):
+    from projectkit import excerpts_file
+    from storygen.privacy import scan_output
+
+    root = write_project(tmp_path / "p")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "page.html").write_text("<p>Reference ZS01-10 in the margin.</p>")
+    first = check(root)
+    assert scan_output(site, first.project, first.composites) == []
+    (root / "narratives/excerpts/S01-more.yaml").write_text(
+        excerpts_file("S01", [["working-together"]], start=10).replace("id: S01-", "id: ZS01-"))
+    second = check(root)
+    findings = scan_output(site, second.project, second.composites)
+    assert any("ZS01-10" in f.span or "ZS01-10" in f.message for f in findings), [f.format() for f in findings]

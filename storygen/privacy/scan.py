@@ -209,7 +209,12 @@ class OutputScanner:
                 data = path.read_bytes()
                 key = hashlib.blake2b(path.suffix.lower().encode() + b"\0" + data, digest_size=16).hexdigest()
                 if key in self.clean_files:
-                    continue            # these exact bytes scanned clean under these exact settings
+                    # These exact bytes scanned clean under these settings and this private
+                    # knowledge. Excerpt ids and text hashes change with every edit and are left
+                    # out of that key: they are plain ASCII, so the raw-bytes search is a
+                    # complete check for them and is repeated here.
+                    findings += self._raw(path, rel, data)[0]
+                    continue
                 found = self._file(path, rel, data)
                 if not found:
                     self.clean_files.add(key)
@@ -225,7 +230,8 @@ class OutputScanner:
     # for, accepted findings, the site's own words — so any change starts afresh.
     def _load_clean_files(self, project: Project) -> None:
         digest = hashlib.sha256()
-        for part in (self.detector._key, code_digest(), *sorted(self.literals.labels.items()),
+        team_values = {**self.guard.knowledge.secrets(), **{sid: "source" for sid in project.sources}}
+        for part in (self.detector._key, code_digest(), *sorted(team_values.items()),
                      *sorted(map(str, self.known)), *sorted(self.own_chunks)):
             digest.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
         folder = cache_root(project.root) / "privacy"
@@ -250,7 +256,8 @@ class OutputScanner:
         except OSError:               # read-only project: correct, only slower
             pass
 
-    def _file(self, path: Path, rel: Path, data: bytes) -> list[Finding]:
+    def _raw(self, path: Path, rel: Path, data: bytes) -> tuple[list[Finding], bytes, str, bool]:
+        """Unpack compressed text and search the raw bytes for every private value."""
         suffix = path.suffix.lower()
         out: list[Finding] = []
         if data[:2] == b"\x1f\x8b":
@@ -265,6 +272,10 @@ class OutputScanner:
         for hit in self.literals.find_bytes(data, binary=binary):
             out.append(_finding("R5", rel, hit.span, f"raw bytes: {hit.label}",
                                 "remove it from the template, data or metadata that produced this file"))
+        return out, data, suffix, binary
+
+    def _file(self, path: Path, rel: Path, data: bytes) -> list[Finding]:
+        out, data, suffix, binary = self._raw(path, rel, data)
         chunks: list[tuple[str, str]] = []
         if suffix in IMAGE_SUFFIXES:
             try:
