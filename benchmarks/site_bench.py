@@ -67,7 +67,7 @@ def generate(root: Path, n_stories: int, n_sources: int, per_source: int, n_imag
     (root / "assets" / "images").mkdir(parents=True)
     (root / "storygen.toml").write_text(
         '[site]\ntitle = "Benchmark stories"\nbase_url = "https://example.org/bench/"\n'
-        'language = "en-GB"\nauthor = "Benchmark"\n' + _privacy_setting(), encoding="utf-8")
+        'language = "en-GB"\nauthor = "Benchmark"\n', encoding="utf-8")   # privacy guard on (the default)
     lines = []
     for order, (tid, name, colour) in enumerate(THEMES, 1):
         lines += [f"{tid}:", f"  name: {name}", f"  description: What people said about {name.lower()}.",
@@ -138,17 +138,6 @@ def generate(root: Path, n_stories: int, n_sources: int, per_source: int, n_imag
     first = stories[0][2][0]
     return {"edit_file": root / "narratives" / "excerpts" / f"{first.split('-')[0]}.yaml",
             "edit_id": first, "stories": stories, "excerpts": excerpts}
-
-
-def _privacy_setting() -> str:
-    """The privacy guard runs in the build when it exists on this branch."""
-    try:
-        import storygen.privacy as privacy
-        if hasattr(privacy, "guard_project"):
-            return ""
-    except ImportError:
-        pass
-    return "\n[privacy]\nenabled = false   # the guard has not landed on this branch\n"
 
 
 # --- Hugo's equivalent -------------------------------------------------------

@@ -40,7 +40,8 @@ class Timings:
             self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - start
 
     def table(self) -> str:
-        total = sum(v for k, v in self.phases.items() if "." not in k)
+        # Sub-phases (indented names, reported by a renderer) are already inside their parent's time.
+        total = sum(v for k, v in self.phases.items() if not k.startswith(" "))
         lines = [f"{name:<22}{seconds:>9.3f} s" for name, seconds in self.phases.items()]
         return "\n".join(["phase                       time", *lines, f"{'total':<22}{total:>9.3f} s"])
 

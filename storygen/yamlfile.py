@@ -16,6 +16,9 @@ import yaml
 
 from .errors import ProjectError
 
+# libyaml's parser when PyYAML was built with it (the wheels are): about ten times faster, same marks.
+_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
 TRUE_WORDS = {"yes", "true", "y", "on", "1"}
 FALSE_WORDS = {"no", "false", "n", "off", "0", ""}
 
@@ -60,7 +63,7 @@ def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0):
     if text is None:
         text = read_text(path)
     try:
-        node = yaml.compose(text, Loader=yaml.BaseLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None

@@ -161,3 +161,14 @@ def test_excerpt_text_is_never_template_code(proj):
     segment = check(proj).composites[0].excerpt_segments[0]
     assert segment.text.startswith("{{ 7*7 }} {% raw %} <script>alert(1)</script>")
     assert len(check(proj).composites[0].excerpt_segments) == 5
+
+
+def test_compiled_story_cache_follows_edits(proj):
+    first = check(proj).composites[0]
+    assert any((proj / ".storygen-cache" / "templates").iterdir())      # compiled bodies were cached
+    edit(proj / STORY_FILE, "for years.", "for a long time.")
+    edit(proj / STORY_FILE, '{{ excerpt("S03-01") }}', '{{ excerpt("S03-02") }}')
+    second = check(proj).composites[0]
+    assert "for a long time." in [s.text for s in second.segments if s.kind == "bridge"][0]
+    assert "S03-02" in [s.excerpt_id for s in second.excerpt_segments]
+    assert first.segments != second.segments

@@ -420,7 +420,7 @@ def test_search_shards_reindex_only_the_edited_story(built, tmp_path, monkeypatc
     assert stats["search_rebuilt"] == 2
     for n in (0, 1):
         assert (tmp_path / "a" / f"search/index/{n}/pagefind.js").is_file()
-    assert 'data-shards="0 1"' in (tmp_path / "a" / "search/index.html").read_text(encoding="utf-8")
+    assert 'data-shards="0,1"' in (tmp_path / "a" / "search/index.html").read_text(encoding="utf-8")
     second = composites[1]
     segments = tuple(dataclasses.replace(s, text=s.text + " Extra words.") if s.kind == "excerpt" else s
                      for s in second.segments)
@@ -460,3 +460,20 @@ def test_a_project_with_no_published_stories_still_builds(built, tmp_path):
 def test_internal_references_resolve_like_a_browser(page, ref, expected):
     from storygen.site.links import _resolve
     assert _resolve(page, ref, "/stories/") == expected
+
+
+def test_cards_drawn_in_worker_processes_are_identical(monkeypatch):
+    """Cold builds spread cards over processes; the bytes must not depend on it."""
+    import threading
+
+    from storygen.site.cards import card_inputs, draw_card
+    from storygen.site.parallel import MIN_ITEMS, pmap
+
+    monkeypatch.setenv("STORYGEN_JOBS", "2")
+    if threading.active_count() > 1:
+        pytest.skip("another thread is running in this test process: workers are not forked")
+    inputs = [card_inputs({"title": f"Story {i} with a title long enough to wrap onto a second line",
+                           "contributors": 3 + i % 4,
+                           "persona": {"name": "Sam", "role": "support worker", "setting": "a council"},
+                           "themes": [{"colour": "#1f6f8b", "name": "x"}]}, "Site") for i in range(MIN_ITEMS)]
+    assert pmap(draw_card, inputs) == [draw_card(i) for i in inputs]

@@ -59,6 +59,20 @@ def _serve(folder: Path):
 
 
 @pytest.fixture(scope="module")
+def draft_url(tmp_path_factory):
+    """A `storygen serve`-style preview: drafts, DRAFT banner with findings, live reload."""
+    root = tmp_path_factory.mktemp("browser-drafts")
+    project, composites = make_project(root / "project")
+    project.config.site.base_url = "http://127.0.0.1/"
+    render_site(project, composites, root / "out", drafts=True, live_reload=True, cache_dir=None,
+                notices=["narratives/stories/x.md: [x] C4 BLOCK — draws on 2 source(s) — add a third"])
+    server, url = _serve(root / "out")
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
 def sample_url(tmp_path_factory):
     """The repository's sample project, built by the real loader and composer."""
     from storygen.build import check
@@ -122,6 +136,8 @@ def _axe_problems(browser, base: str, pages: dict[str, str], scheme: str) -> lis
     try:
         for name, path in pages.items():
             page.goto(base + path, wait_until="load")
+            # Check what is folded away too (the preview's findings list).
+            page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
             assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
             results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
                                              "resultTypes": ["violations"]})
@@ -143,6 +159,21 @@ def _axe_problems(browser, base: str, pages: dict[str, str], scheme: str) -> lis
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_zero_axe_violations_on_every_page_type(browser, site_url, scheme):
     problems = _axe_problems(browser, site_url, PAGE_TYPES, scheme)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_zero_axe_violations_in_the_drafts_preview(browser, draft_url, scheme):
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(draft_url + "stories/time-to-listen/")
+        assert page.is_visible("text=DRAFT PREVIEW")
+        page.click(".notices summary")  # the findings list, opened
+        assert page.is_visible("text=C4 BLOCK")
+    finally:
+        context.close()
+    problems = _axe_problems(browser, draft_url, {"home": "", "story": "stories/time-to-listen/"}, scheme)
     assert not problems, "\n".join(problems)
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import Counter
+from pathlib import Path
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..cache import cache_root
 from ..errors import ProjectError
 from ..model import (Composite, CompositeStats, Excerpt, Project, Segment, Story, count_words)
 from ..project import did_you_mean
@@ -24,19 +27,38 @@ HEADING = re.compile(r"^(#{2,4})\s+(.+?)\s*#*\s*$")
 EXPLICIT_ID = re.compile(r"""excerpt\(\s*["']([^"']+)["']""")
 
 
-def story_environment() -> SandboxedEnvironment:
-    """Sandboxed: story bodies are the team's text, but a template must never reach Python."""
-    return SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                                keep_trailing_newline=True)
+def story_environment(project: Project | None = None) -> SandboxedEnvironment:
+    """Sandboxed: story bodies are the team's text, but a template must never reach Python.
+
+    With a project, compiled bodies are kept in Jinja's own bytecode cache (keyed by the
+    story and a checksum of its text), so a rebuild recompiles only the stories that changed.
+    """
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                               keep_trailing_newline=True)
+    if project is not None:
+        folder = cache_root(project.root) / "templates"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        except OSError:         # a read-only project still builds, just without the cache
+            pass
+    return env
 
 
-def check_template_syntax(project: Project, story: Story) -> None:
-    try:
-        story_environment().parse(story.body)
-    except jinja2.TemplateSyntaxError as exc:
-        raise ProjectError(f"template error in the story body: {exc.message}",
-                           path=story.origin.path, line=story.body_line + (exc.lineno or 1) - 1,
-                           hint="check that every {{ … }} and {% … %} is closed and spelled right") from None
+def _compile(env: SandboxedEnvironment, story: Story, path: Path):
+    """Compile a story body, through the bytecode cache when there is one."""
+    cache = env.bytecode_cache
+    bucket = cache.get_bucket(env, story.slug, str(path), story.body) if cache else None
+    if bucket is not None and bucket.code is not None:
+        return bucket.code
+    code = env.compile(story.body, name=story.slug, filename=str(path))
+    if bucket is not None:
+        bucket.code = code
+        try:
+            cache.set_bucket(bucket)
+        except OSError:
+            pass
+    return code
 
 
 def explicit_ids(story: Story) -> set[str]:
@@ -44,11 +66,19 @@ def explicit_ids(story: Story) -> set[str]:
     return set(EXPLICIT_ID.findall(story.body))
 
 
-def compose(project: Project, story: Story, *, claimed_elsewhere: set[str] = frozenset()) -> Composite:
+class _Either:
+    def __init__(self, *containers):
+        self.containers = containers
+
+    def __contains__(self, item) -> bool:
+        return any(item in c for c in self.containers)
+
+
+def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset()) -> Composite:
     """Render one story to a Composite. Raises ProjectError for problems in the story file."""
     picked: list[tuple[Excerpt, int | None]] = []
     used: set[str] = set()
-    env = story_environment()
+    env = story_environment(project)
     path = story.origin.path
 
     def calling_line() -> int | None:
@@ -79,13 +109,13 @@ def compose(project: Project, story: Story, *, claimed_elsewhere: set[str] = fro
                 raise ProjectError(f"the story's query names unknown code `{code}`", path=path,
                                    line=calling_line(), hint=did_you_mean(code, project.codes, "the codebook"))
         found = query(project, story, codes=codes, role=role, sector=sector, featured=featured,
-                      count=count, skip=used | (claimed_elsewhere - explicit_ids(story)))
+                      count=count, skip=_Either(used, claimed_elsewhere))
         return "".join(mark(item) for item in found)
 
     try:
         # Compiled under the story's own file name, so template frames and tracebacks can be
         # mapped back to lines in the story file.
-        code = env.compile(story.body, name=story.slug, filename=str(path))
+        code = _compile(env, story, path)
         template = env.template_class.from_code(
             env, code, env.make_globals({"excerpt": excerpt, "excerpts": excerpts,
                                          "story": story, "persona": story.persona}))
@@ -159,6 +189,17 @@ def statistics(project: Project, story: Story, segments) -> CompositeStats:
                           theme_sources=theme_sources, duration_seconds=round(total / wpm * 60, 1))
 
 
+class _ClaimedElsewhere:
+    """Excerpt ids a story's queries must leave alone: taken by an earlier story, or named
+    explicitly by another story. A membership test, so no per-story set is ever built."""
+
+    def __init__(self, taken: set[str], named: Counter, own: set[str]):
+        self.taken, self.named, self.own = taken, named, own
+
+    def __contains__(self, excerpt_id: str) -> bool:
+        return excerpt_id in self.taken or self.named[excerpt_id] > (excerpt_id in self.own)
+
+
 def compose_all(project: Project, stories: list[Story]) -> list[Composite]:
     """Compose several stories, sharing excerpts out so that queries never reuse one (C10).
 
@@ -167,13 +208,13 @@ def compose_all(project: Project, stories: list[Story]) -> list[Composite]:
     story already took. Approved stories therefore come out the same whether or
     not drafts are being built alongside them.
     """
-    named = {story.slug: explicit_ids(story) for story in project.stories}
+    own_ids = {story.slug: explicit_ids(story) for story in project.stories}
+    named = Counter(i for ids in own_ids.values() for i in ids)
     order = sorted(stories, key=lambda s: (not s.approved, s.slug))
     taken: set[str] = set()
     by_slug = {}
     for story in order:
-        elsewhere = taken.union(*(ids for slug, ids in named.items() if slug != story.slug))
-        check_template_syntax(project, story)
+        elsewhere = _ClaimedElsewhere(taken, named, own_ids.get(story.slug, set()))
         composite = compose(project, story, claimed_elsewhere=elsewhere)
         taken.update(s.excerpt_id for s in composite.excerpt_segments)
         by_slug[story.slug] = composite

@@ -33,7 +33,7 @@ def matches(project: Project, excerpt: Excerpt, codes: tuple[str, ...], role: st
 
 def query(project: Project, story: Story, *, codes: tuple[str, ...] = (), role: str | None = None,
           sector: str | None = None, featured: bool | None = None, count: int | None = None,
-          skip: set[str] = frozenset()) -> list[Excerpt]:
+          skip=frozenset()) -> list[Excerpt]:
     """Excerpts matching a story's query, featured first, then by id (C16).
 
     Ineligible excerpts (singular, withdrawn or non-consenting sources) and ids

@@ -4,17 +4,21 @@
 recognizers and our own patterns, names and quasi-identifier rules on the
 folded copy, resolves overlaps, maps spans back to the original text and
 returns `Hit`s. Results are cached in memory, keyed by a hash of the text
-and of the settings, so a rebuild (or the output scan re-reading the same
-words) costs a dictionary look-up. The cache is per process: nothing about
-the text is ever written to disk by the detector itself.
+and of the settings, so the output scan re-reading the same words costs a
+dictionary look-up. Between runs only the hashes of texts that were found
+clean are kept (see `use_clean_cache`): no span or other text is ever
+written to disk by the detector.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from pathlib import Path
 from dataclasses import dataclass, field
 
-from . import engine, names, patterns, quasi
+from . import names, patterns, quasi
+from .entities import PRESIDIO_ENTITIES
 from .textnorm import fold
 
 # entity -> (rule, action, what to do)
@@ -90,7 +94,7 @@ class Settings:
         """What runs, for the audit log (R17)."""
         return {
             "presidio": {"version": _presidio_version(), "nlp_engine": "no_op",
-                         "recognizers": sorted(engine.PRESIDIO_ENTITIES.values())},
+                         "recognizers": sorted(PRESIDIO_ENTITIES.values())},
             "own_patterns": ["PHONE (permissive UK)", "POSTCODE (full + outward, case-sensitive)",
                              "NHS (mod-11, any grouping)", "NINO", "HANDLE", "PASSPORT (context)",
                              "VEHICLE (context for old formats)", "DATE/DOB", "AGE"],
@@ -125,6 +129,17 @@ def _file_name_like(url: str) -> bool:
     return url.rsplit(".", 1)[-1].lower().rstrip(".") in _FILE_EXTS
 
 
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of everything that decides what the detectors find."""
+    digest = hashlib.sha256(_presidio_version().encode())
+    package = Path(__file__).parent
+    for path in sorted([*package.glob("*.py"), *(package / "data").rglob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _presidio_version() -> str:
     from importlib.metadata import version
     return version("presidio-analyzer")
@@ -137,6 +152,9 @@ class Detector:
         self.settings = settings or Settings()
         self._key = self.settings.fingerprint()
         self._cache: dict[str, tuple[Hit, ...]] = {}
+        self._clean: set[str] = set()
+        self._clean_path: Path | None = None
+        self._clean_dirty = False
         self._allowed_domains = {d.lower().lstrip(".") for d in self.settings.allowed_domains}
 
     def scan(self, text: str) -> tuple[Hit, ...]:
@@ -144,10 +162,47 @@ class Detector:
         if not text or not text.strip():
             return ()
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        if key in self._clean:
+            return ()
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = self._scan(text)
+        if not cached and self._clean_path is not None:
+            self._clean.add(key)
+            self._clean_dirty = True
         return cached
+
+    # -- the clean-text cache on disk ------------------------------------------
+    # Only hashes of texts in which nothing was found are kept between runs: no span,
+    # no position, nothing identifying ever reaches the disk. A text with a finding is
+    # simply scanned again. The file name carries the settings and a digest of the
+    # detector code and word lists, so any change to either starts a fresh cache.
+    def use_clean_cache(self, folder: Path) -> None:
+        path = folder / f"clean-{self._key}-{code_digest()}.txt"
+        if self._clean_path == path:
+            return
+        # One detector serves every project in a process (tests, `serve`): each cache
+        # folder starts from its own file, never from another project's verdicts.
+        self._clean_path = path
+        try:
+            self._clean = set(path.read_text(encoding="ascii").split())
+        except (OSError, UnicodeDecodeError):
+            self._clean = set()
+        self._clean_dirty = False
+
+    def save_clean_cache(self) -> None:
+        if self._clean_path is None or not self._clean_dirty:
+            return
+        try:
+            self._clean_path.parent.mkdir(parents=True, exist_ok=True)
+            for stale in self._clean_path.parent.glob(f"clean-{self._key}-*.txt"):
+                stale.unlink()
+            temp = self._clean_path.with_suffix(".tmp")
+            temp.write_text("\n".join(sorted(self._clean)) + "\n", encoding="ascii")
+            temp.replace(self._clean_path)
+            self._clean_dirty = False
+        except OSError:           # a read-only project still builds, only slower
+            pass
 
     # -- the work ------------------------------------------------------------
     def _scan(self, text: str) -> tuple[Hit, ...]:
@@ -156,6 +211,8 @@ class Detector:
         window = self.settings.context_window
         raw: list[tuple[str, int, int, float, str]] = []
         thresholds = self.settings.thresholds
+        from . import engine      # imported on first real scan: Presidio pulls in spaCy (~1.5 s)
+
         for entity, start, end, score in engine.presidio_hits(t):
             if score < thresholds.get(entity, 0.5):
                 continue

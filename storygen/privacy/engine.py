@@ -14,14 +14,9 @@ The engine is expensive to build (~0.5 s), so one instance is shared per process
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
-from pathlib import Path
 
-# Must happen before tldextract is imported anywhere (presidio imports it).
-os.environ.setdefault("TLDEXTRACT_CACHE", str(Path(tempfile.gettempdir()) / "storygen-tldextract"))
-
-import tldextract  # noqa: E402
+from .domains import OFFLINE_TLD, registered_domain  # noqa: F401  (sets the offline cache first)
+from .entities import PRESIDIO_ENTITIES  # noqa: F401
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry  # noqa: E402
 from presidio_analyzer.nlp_engine import NoOpNlpEngine  # noqa: E402
 from presidio_analyzer.predefined_recognizers import (  # noqa: E402
@@ -38,21 +33,6 @@ from presidio_analyzer.predefined_recognizers.country_specific.uk.uk_nino_recogn
     UkNinoRecognizer,
 )
 
-# Presidio entity -> our entity name.
-PRESIDIO_ENTITIES = {
-    "EMAIL_ADDRESS": "EMAIL",
-    "PHONE_NUMBER": "PHONE",
-    "UK_NHS": "NHS",
-    "UK_NINO": "NINO",
-    "URL": "URL",
-    "IP_ADDRESS": "IP",
-    "CREDIT_CARD": "CARD",
-    "IBAN_CODE": "IBAN",
-    "UK_DRIVING_LICENCE": "DRIVING",
-}
-
-# An extractor that only ever uses the snapshot bundled in the wheel.
-OFFLINE_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
@@ -107,10 +87,3 @@ def presidio_hits(text: str) -> list[tuple[str, int, int, float]]:
             if r.entity_type in PRESIDIO_ENTITIES and r.score > 0:
                 out.append((PRESIDIO_ENTITIES[r.entity_type], r.start, r.end, r.score))
     return out
-
-
-def registered_domain(host_or_url: str) -> str:
-    """'www.example.org' -> 'example.org', offline."""
-    parts = OFFLINE_TLD(host_or_url)
-    return parts.top_domain_under_public_suffix if hasattr(parts, "top_domain_under_public_suffix") \
-        else parts.registered_domain

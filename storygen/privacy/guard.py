@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cache import cache_root
 from ..model import Composite, Finding, Origin, Project, Story, text_hash
 from . import quasi
 from .detect import Detector, Hit, Settings
@@ -81,6 +82,7 @@ class Guard:
         self.knowledge = knowledge if knowledge is not None else load_private(Path(project.root))
         self.settings = settings_for(project, self.knowledge)
         self.detector = detector_for(self.settings)
+        self.detector.use_clean_cache(cache_root(project.root) / "privacy")
         self.literals = Literals(self.knowledge.secrets())
         self.real = self.knowledge.real_keys()
         self.used_signoffs: set[str] = set()
@@ -210,7 +212,7 @@ def _privacy_config(project: Project):
 def settings_for(project: Project, knowledge: PrivateKnowledge) -> Settings:
     cfg = _privacy_config(project)
     from .detect import DEFAULT_THRESHOLDS
-    from .engine import registered_domain
+    from .domains import registered_domain
     thresholds = dict(DEFAULT_THRESHOLDS)
     thresholds.update(getattr(cfg, "thresholds", {}) or {})
     domains = list(getattr(cfg, "allowed_domains", []) or [])
@@ -292,6 +294,7 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
             message="sign-off matches no current finding (was the text edited after review?)",
             hint="review the new text and record a new sign-off, or delete this one", key=s.key,
             field="sign-off"))
+    guard.detector.save_clean_cache()
     return report
 
 
@@ -342,6 +345,7 @@ def check_excerpts(excerpts, project: Project) -> list[Finding]:
     out: list[Finding] = []
     for ex in sorted(excerpts, key=lambda e: e.id):
         out += guard.check_text(ex.text, field=f"excerpt {ex.id}", origin=ex.origin, story=None)
+    guard.detector.save_clean_cache()
     return out
 
 

@@ -15,13 +15,16 @@ anything new — a name in a template, a phone number in EXIF — is.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from ..cache import cache_root
 from ..model import Composite, Finding, Origin, Project
+from .detect import code_digest
 from .guard import Guard, GuardFinding, _words
 from .literals import Literals
 from .media import IMAGE_SUFFIXES, MEDIA_SUFFIXES, TECHNICAL_KEYS, image_metadata, media_metadata
@@ -186,6 +189,7 @@ class OutputScanner:
         own = [getattr(site, k, "") for k in ("title", "description", "author", "method_statement")]
         own += [c.name for c in project.codes.values()] + [c.description for c in project.codes.values()]
         self.own_chunks = {" ".join(t.split()) for t in own if t}
+        self._load_clean_files(project)
 
     def scan(self, folder: Path) -> list[Finding]:
         folder = Path(folder)
@@ -202,12 +206,59 @@ class OutputScanner:
             findings += self._text(_words(Path(name).stem if path.is_file() else name), rel, kind, names=True)
             findings += self._text(name, rel, kind, names=False, urls=False)
             if path.is_file():
-                findings += self._file(path, rel)
+                data = path.read_bytes()
+                key = hashlib.blake2b(path.suffix.lower().encode() + b"\0" + data, digest_size=16).hexdigest()
+                if key in self.clean_files:
+                    # These exact bytes scanned clean under these settings and this private
+                    # knowledge. Excerpt ids and text hashes change with every edit and are left
+                    # out of that key: they are plain ASCII, so the raw-bytes search is a
+                    # complete check for them and is repeated here.
+                    findings += self._raw(path, rel, data)[0]
+                    continue
+                found = self._file(path, rel, data)
+                if not found:
+                    self.clean_files.add(key)
+                findings += found
+        self.detector.save_clean_cache()
+        self._save_clean_files()
         return _dedupe(findings)
 
-    def _file(self, path: Path, rel: Path) -> list[Finding]:
+    # -- remembered verdicts ---------------------------------------------------------
+    # Between builds only hashes of files that scanned clean are kept: a rebuild re-reads
+    # just the files whose bytes changed. The cache file's name carries everything that
+    # could change a verdict — detector settings and code, every private value searched
+    # for, accepted findings, the site's own words — so any change starts afresh.
+    def _load_clean_files(self, project: Project) -> None:
+        digest = hashlib.sha256()
+        team_values = {**self.guard.knowledge.secrets(), **{sid: "source" for sid in project.sources}}
+        for part in (self.detector._key, code_digest(), *sorted(team_values.items()),
+                     *sorted(map(str, self.known)), *sorted(self.own_chunks)):
+            digest.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
+        folder = cache_root(project.root) / "privacy"
+        self._clean_files_path = folder / f"files-{digest.hexdigest()[:16]}.txt"
+        try:
+            self.clean_files = set(self._clean_files_path.read_text(encoding="ascii").split())
+        except (OSError, UnicodeDecodeError):
+            self.clean_files = set()
+        self._clean_files_loaded = len(self.clean_files)
+
+    def _save_clean_files(self) -> None:
+        if len(self.clean_files) == self._clean_files_loaded:
+            return
+        path = self._clean_files_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for stale in path.parent.glob("files-*.txt"):
+                stale.unlink()
+            temp = path.with_suffix(".tmp")
+            temp.write_text("\n".join(sorted(self.clean_files)) + "\n", encoding="ascii")
+            temp.replace(path)
+        except OSError:               # read-only project: correct, only slower
+            pass
+
+    def _raw(self, path: Path, rel: Path, data: bytes) -> tuple[list[Finding], bytes, str, bool]:
+        """Unpack compressed text and search the raw bytes for every private value."""
         suffix = path.suffix.lower()
-        data = path.read_bytes()
         out: list[Finding] = []
         if data[:2] == b"\x1f\x8b":
             # Compressed text (search-index fragments, .gz files): scan what it unpacks to.
@@ -221,6 +272,10 @@ class OutputScanner:
         for hit in self.literals.find_bytes(data, binary=binary):
             out.append(_finding("R5", rel, hit.span, f"raw bytes: {hit.label}",
                                 "remove it from the template, data or metadata that produced this file"))
+        return out, data, suffix, binary
+
+    def _file(self, path: Path, rel: Path, data: bytes) -> list[Finding]:
+        out, data, suffix, binary = self._raw(path, rel, data)
         chunks: list[tuple[str, str]] = []
         if suffix in IMAGE_SUFFIXES:
             try:
@@ -271,7 +326,7 @@ class OutputScanner:
                                 "remove it from the template, data or metadata that produced this file"))
         if " ".join(text.split()) in self.own_chunks:
             return out
-        for hit in self.detector.scan(text):
+        for hit in self.detector.scan(_mask_generated_names(text)):
             if hit.action != "block" or (not names and hit.entity.startswith("PERSON")) \
                     or (not urls and hit.entity == "URL"):
                 continue
@@ -296,11 +351,26 @@ def _gunzip(data: bytes, limit: int = 64 * 1024 * 1024) -> bytes | None:
         return None
 
 
-_HASH_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}(?![0-9A-Za-z])")
+# A content hash: hex with at least one digit and one letter, any length; or 6–9 digits standing
+# alone (Pagefind's `en_5640761.pf_index`). Ten or more digits, or a digit run next to another
+# (`07700-900123`), stay: that is how phone and NHS numbers are written.
+_HASH_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}"
+                         r"|(?<!\d[-_. ])\d{6,9}(?![-_. ]\d))(?![0-9A-Za-z])")
 
 
 def _without_hashes(name: str) -> str:
     return _HASH_TOKEN.sub("", name)
+
+
+# File names the build itself writes, as they appear inside pages and the search index
+# (`../images/picture-12-fcc0872747-960.jpg`). Only tokens ending in a published file type
+# are touched, so an email address or running text is never masked.
+_GENERATED_NAME = re.compile(r"[\w./-]+\.(?:jpe?g|png|webp|avif|gif|mp4|webm|vtt|srt|txt|css|js|json|xml|pf_\w+)\b")
+
+
+def _mask_generated_names(text: str) -> str:
+    """Content hashes inside generated file names read as phone numbers to the detectors."""
+    return _GENERATED_NAME.sub(lambda m: _without_hashes(m.group(0)), text)
 
 
 def _finding(rule: str, rel: Path, span: str, message: str, hint: str) -> Finding:

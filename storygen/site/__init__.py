@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import RenderError
+from ..cache import cache_root
 from ..model import Composite, Project
 from . import cards, feeds, images, links, media, pages, public, search
 from .cache import Cache, file_digest
@@ -31,10 +32,7 @@ def default_cache_dir(project: Project) -> Path:
     (`build/` is swapped atomically by the build, which would discard a cache
     kept inside it.) Override with STORYGEN_CACHE_DIR.
     """
-    env = os.environ.get("STORYGEN_CACHE_DIR")
-    if env:
-        return Path(env) / "site"
-    return project.root / ".storygen-cache" / "site"
+    return cache_root(project.root) / "site"
 
 
 @contextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import RenderError
-from .public import paragraphs
 
 FORMAT = "16x9"
 PARTS = {"mp4": f"-{FORMAT}.mp4", "vtt": f"-{FORMAT}.vtt", "poster": f"-{FORMAT}-poster.jpg",
@@ -42,7 +41,8 @@ def story_video(slug: str, video_dir: Path | None, out) -> dict | None:
         transcript = files["transcript"].read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise RenderError("transcript is not UTF-8 text", path=files["transcript"]) from None
-    descriptor = {"transcript": paragraphs(transcript)}
+    # The video build writes one spoken or shown item per line: keep each as a paragraph.
+    descriptor = {"transcript": [" ".join(line.split()) for line in transcript.splitlines() if line.strip()]}
     for part, path in files.items():
         rel = f"media/{path.name}"
         out.copy(rel, path)

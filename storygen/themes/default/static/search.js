@@ -8,7 +8,7 @@ const root = new URL(form.dataset.root, location.href);
 let pagefind = null;
 
 const bundles = form.dataset.index;      // e.g. "search/index/"
-const shards = (form.dataset.shards || "").split(" ").filter(Boolean);
+const shards = (form.dataset.shards || "").split(",").filter(Boolean);   // "0,3,7": comma-separated, never phone-shaped
 
 async function load() {
   if (!pagefind) {

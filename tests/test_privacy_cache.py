@@ -1,0 +1,85 @@
+"""Between runs the guard remembers only hashes of clean texts: never a span, never a finding."""
+import re
+
+from projectkit import edit, write_project
+from storygen.build import check
+from storygen.privacy.detect import Detector
+
+
+def test_cache_holds_only_hashes_of_clean_texts(tmp_path):
+    root = write_project(tmp_path / "p")
+    story = root / "narratives/stories/time-to-listen.md"
+    edit(story, "for years.", "for years. Ring her on 07700 900123.")
+    first = check(root)
+    assert any(f.rule == "R1" for f in first.privacy.findings)
+    [cache] = (root / ".storygen-cache" / "privacy").glob("clean-*.txt")
+    lines = cache.read_text().split()
+    assert lines and all(re.fullmatch(r"[0-9a-f]{32}", line) for line in lines)
+    assert b"07700" not in cache.read_bytes() and b"Ring" not in cache.read_bytes()
+    # The same text is found again on the next run, in a fresh detector that reads the cache.
+    detector = Detector()
+    detector.use_clean_cache(cache.parent)
+    assert detector.scan("Ring her on 07700 900123.")
+    second = check(root)
+    assert [f.span for f in second.privacy.findings if f.rule == "R1"] == \
+        [f.span for f in first.privacy.findings if f.rule == "R1"]
+
+
+def test_a_clean_text_is_skipped_then_rescanned_when_the_code_changes(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    one = Detector()
+    one.use_clean_cache(folder)
+    assert one.scan("We stopped counting calls and started listening.") == ()
+    one.save_clean_cache()
+    two = Detector()
+    two.use_clean_cache(folder)
+    assert len(two._clean) == 1
+    import storygen.privacy.detect as detect
+    monkeypatch.setattr(detect, "code_digest", lambda: "changed00000")
+    three = Detector()
+    three.use_clean_cache(folder)
+    assert three._clean == set()        # a different detector version never trusts old verdicts
+
+
+def test_output_scan_rescans_only_changed_files_and_never_trusts_stale_verdicts(tmp_path):
+    from storygen.privacy import scan_output
+
+    root = write_project(tmp_path / "p")
+    checked = check(root)
+    site = tmp_path / "site"
+    site.mkdir()
+    for i in range(3):
+        (site / f"page{i}.html").write_text(f"<p>Page {i}: we stopped counting calls.</p>")
+    assert scan_output(site, checked.project, checked.composites) == []
+    [verdicts] = (root / ".storygen-cache" / "privacy").glob("files-*.txt")
+    assert len(verdicts.read_text().split()) == 3
+    assert b"counting" not in verdicts.read_bytes()
+    # A planted value in a page that scanned clean before is caught: its bytes changed.
+    (site / "page1.html").write_text("<p>Page 1: ring 07700 900123.</p>")
+    assert any("07700 900123" in f.span for f in scan_output(site, checked.project, checked.composites))
+    # A new private value makes every old verdict void: the unchanged page is read again.
+    (site / "page1.html").write_text("<p>Page 1: we stopped counting calls.</p>")
+    (site / "page2.html").write_text("<p>Page 2: we met at Wrenfield Ward.</p>")
+    assert not [f for f in scan_output(site, checked.project, checked.composites) if "Wrenfield" in f.span]
+    (root / "narratives/private").mkdir(exist_ok=True)
+    (root / "narratives/private/deny.yaml").write_text("- Wrenfield Ward\n")
+    rechecked = check(root)
+    findings = scan_output(site, rechecked.project, rechecked.composites)
+    assert any("Wrenfield" in f.span for f in findings)
+
+
+def test_a_new_excerpt_id_in_an_unchanged_clean_page_is_still_caught(tmp_path):
+    from projectkit import excerpts_file
+    from storygen.privacy import scan_output
+
+    root = write_project(tmp_path / "p")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "page.html").write_text("<p>Reference ZS01-10 in the margin.</p>")
+    first = check(root)
+    assert scan_output(site, first.project, first.composites) == []
+    (root / "narratives/excerpts/S01-more.yaml").write_text(
+        excerpts_file("S01", [["working-together"]], start=10).replace("id: S01-", "id: ZS01-"))
+    second = check(root)
+    findings = scan_output(site, second.project, second.composites)
+    assert any("ZS01-10" in f.span or "ZS01-10" in f.message for f in findings), [f.format() for f in findings]
