@@ -42,8 +42,12 @@ def video_args(frame: Frame) -> list[str]:
 
 
 def tail_args(out: Path) -> list[str]:
+    # max_interleave_delta 0: always interleave audio and video strictly by timestamp. With
+    # the default (10 s) a video pipe slowed by a busy machine lets audio be flushed ahead,
+    # and the MP4's layout (not its content) then depends on timing: builds stop being
+    # byte-identical. Waiting costs only buffered audio packets.
     return ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-            "-flags:a", "+bitexact", "-movflags", "+faststart", str(out)]
+            "-flags:a", "+bitexact", "-max_interleave_delta", "0", "-movflags", "+faststart", str(out)]
 
 
 def encode(frames: Iterable[bytes], frame: Frame, total_frames: int, audio: Path,
