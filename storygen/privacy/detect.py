@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from dataclasses import dataclass, field
 
+from ..cache import read_hashes, write_hashes
 from . import names, patterns, quasi
 from .entities import PRESIDIO_ENTITIES
 from .textnorm import fold
@@ -184,25 +185,14 @@ class Detector:
         # One detector serves every project in a process (tests, `serve`): each cache
         # folder starts from its own file, never from another project's verdicts.
         self._clean_path = path
-        try:
-            self._clean = set(path.read_text(encoding="ascii").split())
-        except (OSError, UnicodeDecodeError):
-            self._clean = set()
+        self._clean = read_hashes(path)
         self._clean_dirty = False
 
     def save_clean_cache(self) -> None:
         if self._clean_path is None or not self._clean_dirty:
             return
-        try:
-            self._clean_path.parent.mkdir(parents=True, exist_ok=True)
-            for stale in self._clean_path.parent.glob(f"clean-{self._key}-*.txt"):
-                stale.unlink()
-            temp = self._clean_path.with_suffix(".tmp")
-            temp.write_text("\n".join(sorted(self._clean)) + "\n", encoding="ascii")
-            temp.replace(self._clean_path)
-            self._clean_dirty = False
-        except OSError:           # a read-only project still builds, only slower
-            pass
+        write_hashes(self._clean_path, self._clean, replaces=f"clean-{self._key}-*.txt")
+        self._clean_dirty = False
 
     # -- the work ------------------------------------------------------------
     def _scan(self, text: str) -> tuple[Hit, ...]:

@@ -22,7 +22,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ..cache import cache_root
+from ..cache import cache_root, read_hashes, write_hashes
 from ..model import Composite, Finding, Origin, Project
 from .detect import code_digest
 from .guard import Guard, GuardFinding, _words
@@ -236,25 +236,12 @@ class OutputScanner:
             digest.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
         folder = cache_root(project.root) / "privacy"
         self._clean_files_path = folder / f"files-{digest.hexdigest()[:16]}.txt"
-        try:
-            self.clean_files = set(self._clean_files_path.read_text(encoding="ascii").split())
-        except (OSError, UnicodeDecodeError):
-            self.clean_files = set()
+        self.clean_files = read_hashes(self._clean_files_path)
         self._clean_files_loaded = len(self.clean_files)
 
     def _save_clean_files(self) -> None:
-        if len(self.clean_files) == self._clean_files_loaded:
-            return
-        path = self._clean_files_path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for stale in path.parent.glob("files-*.txt"):
-                stale.unlink()
-            temp = path.with_suffix(".tmp")
-            temp.write_text("\n".join(sorted(self.clean_files)) + "\n", encoding="ascii")
-            temp.replace(path)
-        except OSError:               # read-only project: correct, only slower
-            pass
+        if len(self.clean_files) != self._clean_files_loaded:
+            write_hashes(self._clean_files_path, self.clean_files, replaces="files-*.txt")
 
     def _raw(self, path: Path, rel: Path, data: bytes) -> tuple[list[Finding], bytes, str, bool]:
         """Unpack compressed text and search the raw bytes for every private value."""
