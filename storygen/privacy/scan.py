@@ -182,7 +182,7 @@ class OutputScanner:
                                      (seg.text_hash, "an excerpt text hash")):
                     if value:
                         secrets.setdefault(value, f"{label} (private provenance)")
-        self.literals = Literals(secrets)
+        self.literals = _literals_for(secrets)
         # The team's own configured words (site title, theme names) went through the guard
         # (guard.project_texts); on the pages they are expected.
         site = getattr(project.config, "site", None)
@@ -374,6 +374,19 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
+
+
+_LITERALS: dict[str, Literals] = {}
+
+
+def _literals_for(secrets: dict[str, str]) -> Literals:
+    """One compiled matcher per distinct set of secrets: a build scans site/ and video/ with the
+    same tens of thousands of values, and compiling them takes seconds."""
+    key = hashlib.sha256(json.dumps(sorted(secrets.items())).encode("utf-8", "surrogatepass")).hexdigest()
+    if key not in _LITERALS:
+        _LITERALS.clear()             # keep only the latest: a process builds one project at a time
+        _LITERALS[key] = Literals(secrets)
+    return _LITERALS[key]
 
 
 def scan_output(folder: Path, project: Project, composites: list[Composite]) -> list[Finding]:
