@@ -21,7 +21,7 @@ from .compose.assemble import compose_all
 from .compose.rules import check_composites
 from .errors import CheckFailed
 from .model import Composite, Finding, Project
-from .project import load_project
+from .project import load_project, require_story
 from .publish import publish, staging, write_json
 
 
@@ -62,13 +62,8 @@ class CheckResult:
 
 def publishable(project: Project, *, drafts: bool, slugs: tuple[str, ...] = ()) -> list:
     """The stories this run publishes: approved ones, drafts too with --drafts (C13)."""
-    from .errors import ProjectError
-    from .project import did_you_mean
-
     for slug in slugs:
-        if project.story(slug) is None:
-            raise ProjectError(f"there is no story `{slug}`", path=project.root / "narratives" / "stories",
-                               hint=did_you_mean(slug, [s.slug for s in project.stories], "narratives/stories/"))
+        require_story(project, slug)
     chosen = [s for s in project.stories if s.approved or drafts]
     return [s for s in chosen if not slugs or s.slug in slugs]
 

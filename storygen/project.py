@@ -48,6 +48,15 @@ def relative(root: Path, path: Path) -> Path:
         return path
 
 
+def require_story(project: Project, slug: str) -> Story:
+    """The story with this slug, or an error that suggests the nearest one."""
+    story = project.story(slug)
+    if story is None:
+        raise ProjectError(f"there is no story `{slug}`", path=Path(NARRATIVES) / "stories",
+                           hint=did_you_mean(slug, [s.slug for s in project.stories], "narratives/stories/"))
+    return story
+
+
 def did_you_mean(word: str, choices, what: str) -> str:
     guess = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     if guess:
@@ -61,8 +70,8 @@ def _read_codebook(root: Path, path: Path) -> dict[str, Code]:
     if not path.is_file():
         raise ProjectError("the codebook is missing", path=relative(root, path),
                            hint="create narratives/codebook.yaml (see docs/project-format.md)")
-    data = load_yaml(path)
     rel = relative(root, path)
+    data = load_yaml(path, shown=rel)
     if not isinstance(data, Map):
         raise ProjectError("the codebook should list themes as `id:` entries", path=rel, line=1)
     codes: dict[str, Code] = {}
@@ -106,7 +115,7 @@ def _read_sources(root: Path, path: Path) -> dict[str, Source]:
     if not path.is_file():
         raise ProjectError("the sources list is missing", path=rel,
                            hint="create narratives/sources.yaml with one entry per interview")
-    data = load_yaml(path)
+    data = load_yaml(path, shown=rel)
     if not isinstance(data, Map):
         raise ProjectError("sources should be listed as `ID:` entries", path=rel, line=1)
     sources: dict[str, Source] = {}
@@ -146,7 +155,7 @@ def _read_excerpts(root: Path, folder: Path, sources: dict[str, Source],
         return excerpts
     for path in sorted(folder.rglob("*.yaml")):
         rel = relative(root, path)
-        data = load_yaml(path)
+        data = load_yaml(path, shown=rel)
         if isinstance(data, Seq):
             default_source, items = "", data
         else:
@@ -235,8 +244,8 @@ def read_story(root: Path, path: Path, codes: dict[str, Code]) -> Story:
     if not SLUG.match(slug):
         raise ProjectError(f"story file name `{path.name}` must be lower-case words joined by hyphens",
                            path=rel, hint="rename it, e.g. `time-to-listen.md` (it becomes the page address)")
-    front, body, body_line = split_front_matter(read_text(path), rel)
-    data = load_yaml(path, front, line_offset=1)
+    front, body, body_line = split_front_matter(read_text(path, shown=rel), rel)
+    data = load_yaml(path, front, line_offset=1, shown=rel)
     fields = Fields(data, rel, "the story's front matter")
     fields.reject_unknown(STORY_FIELDS)
     persona = Fields(fields.table("persona"), rel, "`persona`")

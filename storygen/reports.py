@@ -9,8 +9,7 @@ import textwrap
 from pathlib import Path
 
 from .compose.assemble import compose_all
-from .errors import ProjectError
-from .project import did_you_mean, load_project
+from .project import load_project, require_story
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> str:
@@ -49,10 +48,7 @@ def tags_table(project_root: Path) -> str:
 
 def audit_story(project_root: Path, slug: str) -> str:
     project = load_project(project_root)
-    story = project.story(slug)
-    if story is None:
-        raise ProjectError(f"there is no story `{slug}`", path=project.root / "narratives" / "stories",
-                           hint=did_you_mean(slug, [s.slug for s in project.stories], "narratives/stories/"))
+    story = require_story(project, slug)
     composite = next(c for c in compose_all(project, project.stories) if c.story.slug == slug)
     stats = composite.stats
     lines = [f"PRIVATE — provenance of `{slug}` ({story.status}); do not share outside the review team", ""]

@@ -40,28 +40,32 @@ class Seq(list):
     item_lines: list
 
 
-def read_text(path: Path) -> str:
-    """Read a project text file as UTF-8, with a clear error otherwise."""
+def read_text(path: Path, *, shown: Path | None = None) -> str:
+    """Read a project text file as UTF-8, with a clear error otherwise.
+
+    `shown` is the path to name in errors (project-relative), when it differs from `path`.
+    """
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ProjectError(
-            f"not UTF-8 text (byte {exc.start} cannot be decoded)", path=path, line=line,
+            f"not UTF-8 text (byte {exc.start} cannot be decoded)", path=shown or path, line=line,
             hint="re-save the file as UTF-8 (in most editors: Save As… → Encoding: UTF-8)",
         ) from None
     return text.replace("\r\n", "\n")
 
 
-def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0):
+def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0, shown: Path | None = None):
     """Parse a YAML document into Map/Seq/str, keeping line numbers.
 
     `line_offset` shifts reported lines, for YAML embedded in a larger file
-    (a story's front matter).
+    (a story's front matter); `shown` is the path errors name (project-relative).
     """
     if text is None:
-        text = read_text(path)
+        text = read_text(path, shown=shown)
+    path = shown or path          # from here on, only for messages
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ..errors import ProjectError
 from ..model import Origin
+from ..project import relative
+from ..yamlfile import Map, Seq, load_yaml
 from .textnorm import fold_key
 
 PRIVATE_DIR = Path("narratives") / "private"
@@ -87,47 +87,26 @@ class PrivateKnowledge:
         return {fold_key(v): e for e in self.entries for v in e.values}
 
 
-# --- YAML with line numbers ------------------------------------------------------
-def _compose(path: Path, root: Path):
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProjectError(f"not UTF-8 text (byte {exc.start})", path=_rel(path, root),
-                           hint="save the file as UTF-8") from None
-    try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ProjectError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=_rel(path, root),
-                           line=mark.line + 1 if mark else None,
-                           hint="check indentation, colons and quotes on that line") from None
+# --- reading: the project's line-aware YAML reader (storygen/yamlfile.py) ---------------
+def _read(path: Path, root: Path):
+    rel = relative(root, path)
+    return load_yaml(path, shown=rel), rel
 
 
-def _rel(path: Path, root: Path) -> Path:
-    try:
-        return path.relative_to(root)
-    except ValueError:
-        return path
+def _text(value, rel: Path, line: int, what: str) -> str:
+    if not isinstance(value, str):
+        raise ProjectError(f"{what} must be a single value", path=rel, line=getattr(value, "line", line))
+    return value.strip()
 
 
-def _scalar(node, path: Path, what: str) -> str:
-    if not isinstance(node, yaml.ScalarNode):
-        raise ProjectError(f"{what} must be a single value", path=path, line=node.start_mark.line + 1)
-    return str(node.value).strip()
-
-
-def _mapping(node) -> dict[str, yaml.Node]:
-    return {str(k.value): v for k, v in node.value}
-
-
-def _strings(node, path: Path, what: str) -> tuple[str, ...]:
-    if node is None:
+def _texts(value, rel: Path, line: int, what: str) -> tuple[str, ...]:
+    if value is None:
         return ()
-    if isinstance(node, yaml.ScalarNode):
-        return (str(node.value).strip(),) if str(node.value).strip() else ()
-    if isinstance(node, yaml.SequenceNode):
-        return tuple(_scalar(n, path, what) for n in node.value)
-    raise ProjectError(f"{what} must be a list", path=path, line=node.start_mark.line + 1)
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    if isinstance(value, Seq):
+        return tuple(_text(v, rel, n, what) for v, n in zip(value, value.item_lines))
+    raise ProjectError(f"{what} must be a list", path=rel, line=getattr(value, "line", line))
 
 
 # --- loading -----------------------------------------------------------------------
@@ -151,61 +130,55 @@ def load_private(root: Path) -> PrivateKnowledge:
 
 
 def _load_map(path: Path, root: Path) -> list[MapEntry]:
-    rel = _rel(path, root)
-    node = _compose(path, root)
-    if node is None:
+    data, rel = _read(path, root)
+    if not data:
         return []
-    if not isinstance(node, yaml.MappingNode):
+    if not isinstance(data, Map):
         raise ProjectError("pseudonyms.yaml must have sections people:, places:, organisations:",
                            path=rel, line=1, hint="see docs/privacy.md for an example")
     entries: list[MapEntry] = []
-    for kind, section in _mapping(node).items():
+    for kind, section in data.items():
         if kind not in KINDS:
-            raise ProjectError(f"unknown section `{kind}`", path=rel, line=section.start_mark.line,
+            raise ProjectError(f"unknown section `{kind}`", path=rel, line=data.line_of(kind),
                                hint=f"use one of: {', '.join(KINDS)}")
-        if not isinstance(section, yaml.SequenceNode):
+        if not isinstance(section, Seq):
             raise ProjectError(f"`{kind}` must be a list of entries (- real: …)", path=rel,
-                               line=section.start_mark.line + 1)
-        for item in section.value:
-            line = item.start_mark.line + 1
-            if not isinstance(item, yaml.MappingNode):
+                               line=data.line_of(kind))
+        for item, line in zip(section, section.item_lines):
+            if not isinstance(item, Map):
                 raise ProjectError("each entry needs `real:` and `pseudonym:`", path=rel, line=line)
-            fields = _mapping(item)
-            unknown = set(fields) - {"real", "also", "pseudonym", "sources", "note"}
+            unknown = set(item) - {"real", "also", "pseudonym", "sources", "note"}
             if unknown:
                 raise ProjectError(f"unknown key `{sorted(unknown)[0]}`", path=rel, line=line,
                                    hint="keys: real, also, pseudonym, sources, note")
-            if "real" not in fields or "pseudonym" not in fields:
+            if "real" not in item or "pseudonym" not in item:
                 raise ProjectError("entry needs both `real:` and `pseudonym:`", path=rel, line=line,
                                    hint="e.g.  - real: Margaret Holloway\n           pseudonym: Jean")
-            real = _scalar(fields["real"], rel, "`real`")
-            pseudonym = _scalar(fields["pseudonym"], rel, "`pseudonym`")
+            real = _text(item["real"], rel, line, "`real`")
+            pseudonym = _text(item["pseudonym"], rel, line, "`pseudonym`")
             if not real or not pseudonym:
                 raise ProjectError("`real` and `pseudonym` must not be empty", path=rel, line=line)
-            entries.append(MapEntry(kind, real, _strings(fields.get("also"), rel, "`also`"), pseudonym,
-                                    _strings(fields.get("sources"), rel, "`sources`"), Origin(rel, line)))
+            entries.append(MapEntry(kind, real, _texts(item.get("also"), rel, line, "`also`"), pseudonym,
+                                    _texts(item.get("sources"), rel, line, "`sources`"), Origin(rel, line)))
     return entries
 
 
 def _load_deny(path: Path, root: Path) -> list[DenyTerm]:
-    rel = _rel(path, root)
-    node = _compose(path, root)
-    if node is None:
+    data, rel = _read(path, root)
+    if not data:
         return []
-    if isinstance(node, yaml.MappingNode) and "terms" in _mapping(node):
-        node = _mapping(node)["terms"]
-    if not isinstance(node, yaml.SequenceNode):
+    if isinstance(data, Map) and "terms" in data:
+        data = data["terms"]
+    if not isinstance(data, Seq):
         raise ProjectError("deny.yaml must be a list of terms", path=rel, line=1,
                            hint="e.g.  - Oakfield Estate\n        - term: Brierley Ward\n          note: S02's ward")
     terms = []
-    for item in node.value:
-        line = item.start_mark.line + 1
-        if isinstance(item, yaml.ScalarNode):
-            term, note = str(item.value).strip(), ""
-        elif isinstance(item, yaml.MappingNode) and "term" in _mapping(item):
-            fields = _mapping(item)
-            term = _scalar(fields["term"], rel, "`term`")
-            note = _scalar(fields["note"], rel, "`note`") if "note" in fields else ""
+    for item, line in zip(data, data.item_lines):
+        if isinstance(item, str):
+            term, note = item.strip(), ""
+        elif isinstance(item, Map) and "term" in item:
+            term = _text(item["term"], rel, line, "`term`")
+            note = _text(item["note"], rel, line, "`note`") if "note" in item else ""
         else:
             raise ProjectError("each deny-list item is a term or `term:` with an optional `note:`",
                                path=rel, line=line)
@@ -219,19 +192,17 @@ _KEY = re.compile(r"^[0-9a-f]{16}$")
 
 
 def _load_signoffs(path: Path, root: Path) -> dict[str, SignOff]:
-    rel = _rel(path, root)
-    node = _compose(path, root)
-    if node is None:
+    data, rel = _read(path, root)
+    if not data:
         return {}
-    if not isinstance(node, yaml.SequenceNode):
+    if not isinstance(data, Seq):
         raise ProjectError("signoffs.yaml must be a list of sign-offs", path=rel, line=1,
                            hint="copy the entry that `storygen check --privacy-report` prints")
     out: dict[str, SignOff] = {}
-    for item in node.value:
-        line = item.start_mark.line + 1
-        if not isinstance(item, yaml.MappingNode):
+    for item, line in zip(data, data.item_lines):
+        if not isinstance(item, Map):
             raise ProjectError("each sign-off is a mapping with key, reviewer, date, reason", path=rel, line=line)
-        f = {k: _scalar(v, rel, f"`{k}`") for k, v in _mapping(item).items()}
+        f = {k: _text(v, rel, line, f"`{k}`") for k, v in item.items()}
         for required in ("key", "reviewer", "date", "reason"):
             if not f.get(required):
                 raise ProjectError(f"sign-off without `{required}`", path=rel, line=line,
