@@ -323,3 +323,12 @@ def test_fuzzed_xlsx_gives_only_clean_errors(tmp_path):
             assert str(path) in str(exc)
 
     run()
+
+
+def test_unicode_line_separators_in_memos_and_text_import_cleanly(tmp_path):
+    """NEL and U+2028/2029 are line breaks to YAML; found by the round-trip property test."""
+    root = empty_project(tmp_path / "p")
+    file = write_csv(root / "x.csv", [["E1", "S1", "One\u2028two", "a-code", "0\x850"]], HEADER[:4] + ["memo"])
+    quiet_import(root, "csv", file)
+    ex = loaded(root).excerpts["E1"]
+    assert ex.text == "One\ntwo" and ex.memo == "0\n0"

@@ -68,7 +68,10 @@ def clean_text(text: str) -> str:
 
     Only invisible whitespace changes; the words stay exactly as spoken.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    # YAML (and the project's loader) reads NEL and the Unicode line/paragraph separators
+    # as line breaks too: normalise them here, or the written file would not read back.
+    text = text.replace("\r\n", "\n").replace("\ufeff", "")
+    text = re.sub("[\r\x85\u2028\u2029]", "\n", text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n").strip()
 
 
