@@ -119,7 +119,7 @@ def child_render(root: Path, slides: int, words: int, out: Path) -> None:
 
 def floor_command(root: Path, frames: int, out: Path) -> list[str]:
     """ffmpeg alone: the same frame count from frame-sized stills, same encoder settings."""
-    from storygen.video.encode import FFMPEG, tail_args, video_args
+    from storygen.video.encode import FFMPEG, TO_YUV, tail_args, video_args
     from storygen.video.formats import make_frame
     frame = make_frame("16:9", "final", 30)
     stills = []
@@ -135,10 +135,7 @@ def floor_command(root: Path, frames: int, out: Path) -> list[str]:
         cmd += ["-loop", "1", "-framerate", str(frame.fps), "-i", str(still)]
     graph = ";".join(f"[{k}:v]trim=end_frame={n},setpts=PTS-STARTPTS[v{k}]" for k, n in enumerate(per))
     graph += ";" + "".join(f"[v{k}]" for k in range(PICTURES)) + f"concat=n={PICTURES}:v=1:a=0[v]"
-    args = video_args(frame)
-    vf = args[args.index("-vf") + 1]
-    args = args[:args.index("-vf")] + args[args.index("-vf") + 2:]
-    return cmd + ["-filter_complex", f"{graph};[v]{vf}[out]", "-map", "[out]", *args,
+    return cmd + ["-filter_complex", f"{graph};[v]{TO_YUV}[out]", "-map", "[out]", *video_args(frame),
                   "-frames:v", str(frames), *tail_args(out)]
 
 
@@ -173,8 +170,16 @@ def _tree_rss(pid: int) -> tuple[int, int]:
     return total, own
 
 
-def measure(cmd: list[str]) -> tuple[float, tuple[int, int], str]:
-    """(wall seconds, (peak tree RSS, peak RSS of the process alone) in bytes, stdout)."""
+def _children_cpu() -> float:
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def measure(cmd: list[str]) -> tuple[float, tuple[int, int], str, float]:
+    """(wall seconds, (peak tree RSS, peak RSS of the process alone) in bytes, stdout,
+    CPU seconds of the process and everything it ran)."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0, 0]
@@ -193,7 +198,7 @@ def measure(cmd: list[str]) -> tuple[float, tuple[int, int], str]:
     th.join()
     if proc.returncode:
         raise SystemExit(f"failed: {' '.join(cmd[:6])}…\n{err[-2000:]}")
-    return wall, (peak[0], peak[1]), out
+    return wall, (peak[0], peak[1]), out, _children_cpu() - cpu
 
 
 def main() -> None:
@@ -214,21 +219,22 @@ def main() -> None:
     for length in args.lengths:
         slides, words = shape(length)
         out = work / f"out-{int(length)}"
-        r_wall, r_peak, r_out = measure([sys.executable, __file__, "--child", str(work), str(slides),
+        r_wall, r_peak, r_out, r_cpu = measure([sys.executable, __file__, "--child", str(work), str(slides),
                                          str(words), str(out)])
         info = json.loads(r_out.strip().splitlines()[-1])
         frames = info["frames"]
-        f_wall, f_peak, _ = measure(floor_command(work, frames, work / f"floor-{int(length)}.mp4"))
-        e_wall, e_peak, _ = measure(encoder_command(out / "bench-16x9.mp4", work / f"enc-{int(length)}.mp4"))
+        f_wall, f_peak, _, f_cpu = measure(floor_command(work, frames, work / f"floor-{int(length)}.mp4"))
+        e_wall, e_peak, _, e_cpu = measure(encoder_command(out / "bench-16x9.mp4", work / f"enc-{int(length)}.mp4"))
         print(f"\n{info['duration']:.1f} s story ({frames} frames; {slides + 1} picture slides with pan "
               f"and zoom, crossfades, burned-in captions, music bed; {info['mb']:.1f} MB, "
               f"{info['loudness']} LUFS, {info['true_peak']} dBTP)")
         print(f"  storygen render : {r_wall:7.1f} s   peak memory {r_peak[0] / 2**20:6.0f} MB "
-              f"(python alone {r_peak[1] / 2**20:.0f} MB)")
-        print(f"  ffmpeg floor    : {f_wall:7.1f} s   peak memory {f_peak[0] / 2**20:6.0f} MB")
-        print(f"  ratio           : {r_wall / f_wall:7.2f} × the floor")
-        print(f"  x264 alone on the render's own moving frames: {e_wall:.1f} s, peak memory "
-              f"{e_peak[0] / 2**20:.0f} MB; render = {r_wall / e_wall:.2f} × that")
+              f"(python alone {r_peak[1] / 2**20:.0f} MB)   CPU {r_cpu:6.1f} s")
+        print(f"  ffmpeg floor    : {f_wall:7.1f} s   peak memory {f_peak[0] / 2**20:6.0f} MB"
+              f"{'':25}CPU {f_cpu:6.1f} s")
+        print(f"  ratio           : {r_wall / f_wall:7.2f} × the floor (CPU time {r_cpu / f_cpu:.2f} ×)")
+        print(f"  x264 alone on the render's own moving frames: {e_wall:.1f} s, CPU {e_cpu:.1f} s, "
+              f"peak memory {e_peak[0] / 2**20:.0f} MB; render = {r_wall / e_wall:.2f} × that")
         print(f"  real-time factor: {info['duration'] / r_wall:7.2f} × real time "
               f"(floor {info['duration'] / f_wall:.2f} ×)")
     if not args.keep:

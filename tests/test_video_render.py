@@ -307,3 +307,22 @@ def test_whole_story_narration_is_cut_at_its_labels(tmp_path):
     assert quote[-1][1] - quote[0][0] == pytest.approx(4.0, abs=0.01)
     i, tp = ebur128(r.video)
     assert abs(i + 16) <= 1.0 and tp <= -1.0
+
+
+def test_decoded_video_shows_what_was_drawn(rendered):
+    # End to end: the first frame, decoded by ffmpeg with the file's own colour
+    # tags, matches the poster (the same slide drawn in RGB). A wrong matrix,
+    # range or plane order would shift it by far more than the encoder's loss.
+    import numpy as np
+    from PIL import Image
+    _, r = rendered
+    raw = subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-i", str(r.video),
+                          "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         capture_output=True, check=True).stdout
+    decoded = np.frombuffer(raw, np.uint8).reshape(r.height, r.width, 3).astype(int)
+    with Image.open(r.poster) as im:
+        poster = np.asarray(im.convert("RGB")).astype(int)
+    assert np.abs(decoded - poster).mean() < 4.0
+    probe = subprocess.run([str(Path(FFMPEG)), "-hide_banner", "-i", str(r.video)], capture_output=True,
+                           text=True).stderr
+    assert "bt709" in probe

@@ -14,6 +14,7 @@ from storygen.video import audio, captions
 from storygen.video.formats import ASPECTS, VERTICAL_CLEAR, make_frame
 from storygen.video.frames import slide_still
 from storygen.video.motion import Move
+from storygen.video.planes import Planes
 from storygen.video.render import Job, build_plan
 from storygen.video.slides import Pictures
 from storygen.video.timeline import Plan, build_units
@@ -149,12 +150,16 @@ def test_rendered_motion_is_smooth_in_pixels():
     x = np.linspace(0, 1, 600)
     src = Image.fromarray((np.outer(np.ones(360), np.exp(-((x - 0.5) ** 2) / 0.01)) * 255).astype("uint8")).convert("RGB")
     move = Move(600, 360, 320, 180, 0)
+    src = Planes(np.asarray(src))
     centres = []
     for i in range(60):
         a = np.asarray(move.render(src, i / 59).convert("L"), dtype=np.float64).sum(axis=0)
         centres.append((a * np.arange(a.size)).sum() / a.sum())
     accel = np.diff(np.diff(centres))
-    assert np.abs(accel).max() < 0.05
+    # warpAffine places samples to 1/32 pixel, so a position may be off by 1/64 and a
+    # second difference by up to ~0.06; whole-pixel rounding (zoompan) shows ~0.45
+    assert np.abs(accel).max() < 0.1
+    assert np.abs(accel).mean() < 0.03
 
 
 def _write_wav(path: Path, data: np.ndarray) -> None:
@@ -195,3 +200,50 @@ def test_music_is_looped_faded_and_ducked_under_speech(tmp_path):
     assert later == pytest.approx(between, rel=0.1)
     assert np.abs(mixed[:480]).max() < 0.01                        # faded in
     assert np.abs(mixed[-480:]).max() < 0.01                       # faded out
+
+
+def test_video_frames_match_the_stills_drawn_in_rgb(tmp_path):
+    # The encoder gets I420 frames (planes.py); cards are drawn in RGB and converted
+    # once. Converted back, every slide's video frame must look like its still.
+    from storygen.video import planes
+    from storygen.video.frames import drawer
+    plan, theme, pictures, _ = _plan(tmp_path, fmt="16:9")
+    for burn in (False, True):
+        for slide in plan.slides:
+            d = drawer(slide, plan, theme, pictures, burn)
+            f = slide.start_frame + slide.frames // 2
+            rgb = np.asarray(d.at(f), dtype=np.int16)
+            yuv = planes.to_rgb(d.frame_at(f)).astype(np.int16)
+            diff = np.abs(rgb - yuv)
+            # 4:2:0 halves colour detail, so single pixels at sharp coloured edges
+            # differ; on average they agree to a few levels in 255
+            assert diff.mean() < 3.0, (slide.unit.kind, burn, diff.mean())
+
+
+def test_yuv_conversion_is_bt709_limited_range():
+    from storygen.video import planes
+    solid = {(255, 255, 255): (235, 128, 128), (0, 0, 0): (16, 128, 128),
+             # BT.709 red: Y 63, Cb 102, Cr 240 (ITU-R BT.709 table, 8-bit)
+             (255, 0, 0): (63, 102, 240), (0, 0, 255): (32, 240, 118)}
+    for rgb, yuv in solid.items():
+        frame = planes.i420(np.full((4, 4, 3), rgb, np.uint8))
+        y, u, v = planes.views(frame, 4, 4)
+        assert (int(y[0, 0]), int(u[0, 0]), int(v[0, 0])) == yuv, rgb
+        assert np.abs(planes.to_rgb(frame).astype(int) - rgb).max() <= 1
+
+
+def test_overlay_in_yuv_equals_blending_in_rgb():
+    from storygen.video import planes
+    bg = np.zeros((8, 8, 3), np.uint8)
+    bg[:] = (200, 120, 40)
+    panel = np.zeros((4, 4, 4), np.uint8)
+    panel[:] = (0, 0, 0, 180)
+    frame = planes.i420(bg)
+    planes.Overlay(panel, (2, 2)).apply(frame, 8, 8)
+    got = planes.to_rgb(frame).astype(int)
+    expected = np.rint(np.array([200, 120, 40]) * (1 - 180 / 255))
+    # inside the panel (at its edge, 4:2:0's half-size colour blends with the outside)
+    assert np.abs(got[3:5, 3:5] - expected).max() <= 2
+    assert np.abs(got[0, 0] - [200, 120, 40]).max() <= 1          # outside the panel: untouched
+    with pytest.raises(ValueError):
+        planes.Overlay(panel, (1, 2))

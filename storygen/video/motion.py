@@ -1,19 +1,23 @@
 """Slow pan and zoom ("Ken Burns") with sub-pixel precision.
 
 ffmpeg's zoompan rounds the crop to whole pixels and visibly jitters; here the
-crop box has fractional coordinates and Pillow resamples it (`resize(box=…)`),
-so the motion is smooth at any speed. The picture is scaled once, up front, to
-cover the frame with room to move; each frame is then one resample of a box
-from that copy, always a slight downscale (sharp, never blown up).
+crop box has fractional coordinates and is resampled bilinearly (OpenCV's
+warpAffine, positioned to 1/32 pixel), so the motion is smooth at any speed.
+The picture is scaled once, up front, to cover the frame with room to move;
+each frame is then one resample of a box from that copy, always a slight
+downscale (sharp, never blown up). Frames are warped from the picture's YUV
+planes (planes.warp); stills are those frames converted back to RGB.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import AssetError
+from .planes import Planes, blank, to_rgb, warp
 
 ROOM = 1.15          # the prepared picture covers the frame with 15 % to spare
 ZOOM_OUT, ZOOM_IN = 1.12, 1.02   # source pixels per frame pixel at the two ends of a move
@@ -32,7 +36,9 @@ def _open(path: Path, story: str, reduce_to: tuple[int, int] | None = None) -> I
                 # decoded (so corruption shows) for a fraction of the memory
                 im.draft("RGB", reduce_to)
             im.load()
-            return ImageOps.exif_transpose(im).convert("RGB")
+            # in place and only converted if need be: each copy of a photo is tens of MB
+            ImageOps.exif_transpose(im, in_place=True)
+            return im if im.mode == "RGB" else im.convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise AssetError(f"cannot read image ({exc}) [story {story}]", path=path,
                          hint="re-save it as JPEG or PNG") from None
@@ -95,5 +101,12 @@ class Move:
         y0 = (self.src_h - bh) * 0.5
         return (x0, y0, x0 + bw, y0 + bh)
 
-    def render(self, src: Image.Image, p: float) -> Image.Image:
-        return src.resize((self.width, self.height), Image.BILINEAR, box=self.box(p))
+    def warp(self, src: Planes, p: float, out: np.ndarray) -> None:
+        """The frame at progress p, drawn into an I420 frame array."""
+        warp(src, self.box(p), out)
+
+    def render(self, src: Planes, p: float) -> Image.Image:
+        """The frame at progress p as an RGB image (title cards, posters, contact sheets)."""
+        out = blank(self.width, self.height)
+        self.warp(src, p, out)
+        return Image.fromarray(to_rgb(out))

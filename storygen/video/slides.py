@@ -2,8 +2,10 @@
 picture slides (pan and zoom with a lower third or burned-in captions).
 
 Every slide is drawn by Pillow. Static layers are drawn once per slide; a
-picture slide redraws only its moving background and pastes its pre-drawn
-text overlay. All text stays inside the frame's safe area (`Frame.safe`).
+picture slide redraws only its moving background and lays its pre-drawn text
+overlay over it. Video frames are made in YUV (planes.py): the same layout,
+converted once per card or overlay. All text stays inside the frame's safe
+area (`Frame.safe`).
 """
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw
 
+from . import planes
 from .formats import Frame
 from .motion import Move, check_picture, load_picture
 from .text import Para, SetBlock, draw_block, fit, set_block
@@ -130,23 +134,23 @@ class Pictures:
     def __init__(self, assets: Path, frame: Frame, story: str, max_upscale: float, keep: int = 2):
         self.assets, self.frame, self.story, self.max_upscale = assets, frame, story, max_upscale
         self.keep = keep
-        self._cache: OrderedDict[str, Image.Image] = OrderedDict()
+        self._cache: OrderedDict[str, planes.Planes] = OrderedDict()
 
     def check(self, rel: str) -> None:
         """Fail early (before any long work) if the picture is unusable."""
         check_picture(self.assets / rel, self.frame.width, self.frame.height, self.story,
                       self.max_upscale)
 
-    def get(self, rel: str) -> Image.Image:
+    def get(self, rel: str) -> planes.Planes:
         if rel in self._cache:
             self._cache.move_to_end(rel)
             return self._cache[rel]
         im = load_picture(self.assets / rel, self.frame.width, self.frame.height, self.story,
                           self.max_upscale)
-        self._cache[rel] = im
+        self._cache[rel] = prepared = planes.Planes(np.asarray(im))
         while len(self._cache) > self.keep:
             self._cache.popitem(last=False)
-        return im
+        return prepared
 
 
 def draw_card(slide: Slide, theme: Theme, frame: Frame, pictures: Pictures) -> Drawn:
@@ -182,10 +186,11 @@ def lower_third(unit: Unit, a: int, b: int, theme: Theme, frame: Frame) -> tuple
         _fit_any(_lower_paras(unit, a, b, theme, frame), x1 - x0, y1 - y0)
     pad = round(frame.unit * 0.025)
     sx0, _, sx1, sy1 = frame.safe
-    w, h = sx1 - sx0, round(block.height + 2 * pad)
+    x = sx0 + sx0 % 2                      # even: panels line up with the chroma grid
+    w, h = _even_down(sx1 - x), _even_up(round(block.height + 2 * pad))
     panel = Image.new("RGBA", (w, h), theme.rgb("panel"))
     ink = draw_block(ImageDraw.Draw(panel), block, (pad, pad, w - pad, h - pad), valign="top")
-    pos = (sx0, sy1 - h)
+    pos = (x, _even_down(sy1 - h))
     return panel, pos, (ink[0] + pos[0], ink[1] + pos[1], ink[2] + pos[0], ink[3] + pos[1])
 
 
@@ -201,8 +206,8 @@ def caption_overlay(lines: tuple[str, ...], theme: Theme, frame: Frame) -> tuple
         size *= (width - 2 * pad) / widest
         f = font(theme.font, max(1, int(size)))
     line_h = round(size * 1.25)
-    w = round(max(f.getlength(line) for line in lines)) + 2 * pad
-    h = line_h * len(lines) + 2 * pad
+    w = _even_up(round(max(f.getlength(line) for line in lines)) + 2 * pad)
+    h = _even_up(line_h * len(lines) + 2 * pad)
     panel = Image.new("RGBA", (w, h), theme.rgb("panel"))
     draw = ImageDraw.Draw(panel)
     ink = [10**9, 10**9, -1, -1]
@@ -212,8 +217,16 @@ def caption_overlay(lines: tuple[str, ...], theme: Theme, frame: Frame) -> tuple
         draw.text(p, line, font=f, fill=theme.rgb("text"))
         bx = draw.textbbox(p, line, font=f)
         ink = [min(ink[0], bx[0]), min(ink[1], bx[1]), max(ink[2], bx[2]), max(ink[3], bx[3])]
-    pos = (sx0 + (width - w) // 2, sy1 - h)
+    pos = (_even_down(sx0 + (width - w) // 2), _even_down(sy1 - h))
     return panel, pos, (ink[0] + pos[0], ink[1] + pos[1], ink[2] + pos[0], ink[3] + pos[1])
+
+
+def _even_down(n: int) -> int:
+    return n - n % 2
+
+
+def _even_up(n: int) -> int:
+    return n + n % 2
 
 
 class PictureSlide:
@@ -224,6 +237,7 @@ class PictureSlide:
         self.slide, self.frame = slide, frame
         self.src = pictures.get(slide.unit.picture.image)
         self.move = Move(self.src.width, self.src.height, frame.width, frame.height, slide.index)
+        self._frame = planes.blank(frame.width, frame.height)
         self.span = slide.frames + crossfade       # motion runs through both crossfades
         self.lead_in = crossfade // 2
         unit = slide.unit
@@ -243,14 +257,27 @@ class PictureSlide:
                     e = slide.end if k == len(slide.pages) - 1 else starts[k + 1]
                     self.overlays.append((s, e, ov, pos, ink))
 
-    def at(self, f: int) -> Image.Image:
-        p = (f - self.slide.start_frame + self.lead_in) / max(1, self.span - 1)
-        im = self.move.render(self.src, p)
+        self._yuv_overlays: list[planes.Overlay] | None = None
+
+    def _progress(self, f: int) -> float:
+        return (f - self.slide.start_frame + self.lead_in) / max(1, self.span - 1)
+
+    def _showing(self, f: int) -> list[int]:
         t = (f + 0.5) / self.frame.fps
-        for s, e, ov, pos, _ in self.overlays:
-            if s <= t < e:
-                im.paste(ov, pos, ov)
-        return im
+        return [k for k, (s, e, *_) in enumerate(self.overlays) if s <= t < e]
+
+    def at(self, f: int) -> Image.Image:
+        """Frame f as an RGB image (posters and contact sheets): the video's own frame."""
+        return Image.fromarray(planes.to_rgb(self.frame_at(f)))
+
+    def frame_at(self, f: int) -> np.ndarray:
+        """Frame f as an I420 array; the array is reused, valid until the next call."""
+        if self._yuv_overlays is None:       # converted on first use: stills of cards never need them
+            self._yuv_overlays = [planes.Overlay(np.asarray(ov), pos) for _, _, ov, pos, _ in self.overlays]
+        self.move.warp(self.src, self._progress(f), self._frame)
+        for k in self._showing(f):
+            self._yuv_overlays[k].apply(self._frame, self.frame.width, self.frame.height)
+        return self._frame
 
     @property
     def ink(self) -> list[tuple]:
