@@ -4,8 +4,10 @@ For each length (60 s and 300 s by default) this renders a 1080p30 16:9 story
 — pictures with pan and zoom, crossfades, burned-in captions and a music bed —
 through `render_videos`, and then has ffmpeg encode the same number of frames
 from still images with the same encoder settings (the floor: no drawing at all).
-Each runs in its own process; peak memory is the largest sum of resident memory
-over that process and its children (ffmpeg included), sampled every 20 ms.
+Each runs in its own process; peak memory is the largest sum of proportional
+set size (PSS: resident memory, shared pages split between the processes sharing
+them) over that process and its children (ffmpeg included), sampled every 20 ms.
+The plain RSS sum, which counts a page shared by two processes twice, is printed too.
 
     python benchmarks/video_bench.py [--lengths 60 300] [--keep DIR]
 """
@@ -152,22 +154,35 @@ def encoder_command(video: Path, out: Path) -> list[str]:
 
 # ---- measuring ------------------------------------------------------------------------
 
-def _tree_rss(pid: int) -> tuple[int, int]:
-    """Resident bytes of (a process and all its descendants, the process alone), from /proc."""
-    total, own, stack = 0, 0, [pid]
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes: resident memory, with pages shared between
+    processes (the ffmpeg binary when two ffmpegs run) divided among them, so a
+    tree's sum counts each page once."""
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        for line in fh:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    raise ValueError(pid)
+
+
+def _tree_rss(pid: int) -> tuple[int, int, int]:
+    """Bytes of (PSS of a process and all its descendants, PSS of the process alone,
+    plain RSS summed over the tree — which counts shared pages once per process), from /proc."""
+    total, own, rss_sum, stack = 0, 0, 0, [pid]
     while stack:
         p = stack.pop()
         try:
+            pss = _pss(p)
             with open(f"/proc/{p}/statm") as fh:
-                rss = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-                total += rss
-                own = rss if p == pid else own
+                rss_sum += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            total += pss
+            own = pss if p == pid else own
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as fh:
                     stack += [int(c) for c in fh.read().split()]
         except (FileNotFoundError, ProcessLookupError, ValueError):
             continue
-    return total, own
+    return total, own, rss_sum
 
 
 def _children_cpu() -> float:
@@ -176,19 +191,19 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def measure(cmd: list[str]) -> tuple[float, tuple[int, int], str, float]:
-    """(wall seconds, (peak tree RSS, peak RSS of the process alone) in bytes, stdout,
-    CPU seconds of the process and everything it ran)."""
+def measure(cmd: list[str]) -> tuple[float, tuple[int, int, int], str, float]:
+    """(wall seconds, (peak tree PSS, peak PSS of the process alone, peak tree RSS sum)
+    in bytes, stdout, CPU seconds of the process and everything it ran)."""
     cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0, 0]
+    peak = [0, 0, 0]
     done = threading.Event()
 
     def sample():
         while not done.is_set():
-            total, own = _tree_rss(proc.pid)
-            peak[0], peak[1] = max(peak[0], total), max(peak[1], own)
+            total, own, rss_sum = _tree_rss(proc.pid)
+            peak[0], peak[1], peak[2] = max(peak[0], total), max(peak[1], own), max(peak[2], rss_sum)
             time.sleep(0.02)
     th = threading.Thread(target=sample, daemon=True)
     th.start()
@@ -198,7 +213,7 @@ def measure(cmd: list[str]) -> tuple[float, tuple[int, int], str, float]:
     th.join()
     if proc.returncode:
         raise SystemExit(f"failed: {' '.join(cmd[:6])}…\n{err[-2000:]}")
-    return wall, (peak[0], peak[1]), out, _children_cpu() - cpu
+    return wall, tuple(peak), out, _children_cpu() - cpu
 
 
 def main() -> None:
@@ -229,7 +244,8 @@ def main() -> None:
               f"and zoom, crossfades, burned-in captions, music bed; {info['mb']:.1f} MB, "
               f"{info['loudness']} LUFS, {info['true_peak']} dBTP)")
         print(f"  storygen render : {r_wall:7.1f} s   peak memory {r_peak[0] / 2**20:6.0f} MB "
-              f"(python alone {r_peak[1] / 2**20:.0f} MB)   CPU {r_cpu:6.1f} s")
+              f"(python alone {r_peak[1] / 2**20:.0f} MB; RSS summed {r_peak[2] / 2**20:.0f} MB)   "
+              f"CPU {r_cpu:6.1f} s")
         print(f"  ffmpeg floor    : {f_wall:7.1f} s   peak memory {f_peak[0] / 2**20:6.0f} MB"
               f"{'':25}CPU {f_cpu:6.1f} s")
         print(f"  ratio           : {r_wall / f_wall:7.2f} × the floor (CPU time {r_cpu / f_cpu:.2f} ×)")

@@ -1,4 +1,11 @@
-"""One ffmpeg encode per video: raw I420 frames on stdin, the mixed WAV as a file.
+"""ffmpeg for a video: picture and sound are encoded separately, then muxed.
+
+The picture: raw I420 frames on stdin, H.264. The sound: the mixed WAV,
+loudness-normalised (float WAV) by render.py in a second thread while the
+frames are drawn, so its passes use the CPU time x264 leaves idle. The mux
+copies the H.264 and encodes the AAC there, in the process that writes the MP4,
+so the sound's length in the file is exactly the plan's (an AAC stream muxed
+from another file kept its encoder padding: ~50 ms too long).
 
 Settings: H.264 High, yuv420p BT.709 (the frames arrive converted, see
 planes.py; here they are tagged so players decode the right colours), AAC 48 kHz,
@@ -14,6 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import imageio_ffmpeg
+import numpy as np
 
 from ..errors import RenderError
 from .formats import Frame
@@ -54,16 +62,38 @@ def tail_args(out: Path) -> list[str]:
             "-flags:a", "+bitexact", "-max_interleave_delta", "0", "-movflags", "+faststart", str(out)]
 
 
-def encode(frames: Iterable, frame: Frame, total_frames: int, audio: Path,
-           audio_filter: str, out: Path, on_frame: Callable[[int], None] | None = None) -> None:
-    """Pipe frames into ffmpeg and mux with the audio; RenderError if ffmpeg fails."""
+def _run(cmd: list[str], what: str) -> None:
+    run = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True)
+    if run.returncode != 0:
+        raise RenderError(f"ffmpeg failed while {what} (exit {run.returncode}): "
+                          f"{run.stderr.decode(errors='replace')[-800:].strip()}")
+
+
+def normalise_audio(wav: Path, audio_filter: str, out: Path) -> None:
+    """The mixed WAV through the loudness filter, 48 kHz stereo, 32-bit float (no rounding yet)."""
+    _run([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
+          "-map", "0:a:0", "-af", audio_filter, "-c:a", "pcm_f32le", "-ar", "48000", "-ac", "2",
+          "-map_metadata", "-1", "-fflags", "+bitexact", str(out)],
+         f"normalising the sound for {out.stem}")
+
+
+def mux(video: Path, sound: Path, bitrate: str, out: Path) -> None:
+    """The final MP4: the H.264 copied, the sound encoded to AAC; faststart, no metadata."""
+    _run([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(video),
+          "-i", str(sound), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
+          "-c:a", "aac", "-b:a", bitrate, "-ar", "48000", "-ac", "2", *tail_args(out)],
+         f"muxing {out.name}")
+
+
+def encode_video(frames: Iterable, frame: Frame, total_frames: int, out: Path,
+                 on_frame: Callable[[int], None] | None = None) -> None:
+    """Pipe frames into ffmpeg's H.264 encoder (no sound yet); RenderError if ffmpeg fails."""
     cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y",
            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{frame.width}x{frame.height}",
            # a short input queue: each queued raw frame is width*height*1.5 bytes
-           "-r", str(frame.fps), "-thread_queue_size", "4", "-i", "pipe:0", "-i", str(audio),
-           "-map", "0:v:0", "-map", "1:a:0", "-vf", TAGS, *video_args(frame),
-           "-af", audio_filter, "-c:a", "aac", "-b:a", frame.quality.audio_bitrate,
-           "-ar", "48000", "-ac", "2", "-frames:v", str(total_frames), *tail_args(out)]
+           "-r", str(frame.fps), "-thread_queue_size", "4", "-i", "pipe:0",
+           "-map", "0:v:0", "-vf", TAGS, *video_args(frame),
+           "-frames:v", str(total_frames), *tail_args(out)]
     # stderr to a file, not a pipe: a chatty ffmpeg must never block on a full pipe
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err)
@@ -104,12 +134,17 @@ def _widen_pipe(pipe) -> None:
 class _Writer:
     """Write frames to the pipe from a second thread, so drawing the next frame
     overlaps with ffmpeg taking this one (both release the GIL while they work).
-    Each frame is copied first: the frame stream reuses its arrays."""
+
+    The frame stream reuses its arrays, so each frame is copied into one of a
+    few buffers allocated once and passed back and forth: no per-frame allocation."""
 
     def __init__(self, pipe, depth: int = 2):
         import queue
         import threading
-        self.pipe, self.queue = pipe, queue.Queue(maxsize=depth)
+        self.pipe = pipe
+        self.full: queue.Queue = queue.Queue()
+        self.free: queue.Queue = queue.Queue()
+        self.depth = depth
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -117,21 +152,28 @@ class _Writer:
         self.thread.start()
         return self
 
-    def put(self, data) -> None:
+    def put(self, frame) -> None:
         if self.error:
             raise self.error
-        self.queue.put(bytes(data))
+        if self.depth > 0:
+            self.depth -= 1
+            buffer = np.empty_like(frame)
+        else:
+            buffer = self.free.get()
+        np.copyto(buffer, frame)
+        self.full.put(buffer)
 
     def _run(self) -> None:
-        while (data := self.queue.get()) is not None:
+        while (buffer := self.full.get()) is not None:
             if self.error is None:
                 try:
-                    self.pipe.write(data)
+                    self.pipe.write(buffer)
                 except BaseException as exc:      # handed to the drawing thread
                     self.error = exc
+            self.free.put(buffer)
 
     def __exit__(self, *exc) -> None:
-        self.queue.put(None)
+        self.full.put(None)
         self.thread.join()
         if self.error and exc[0] is None:
             raise self.error

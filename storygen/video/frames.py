@@ -3,8 +3,8 @@
 Each slide gets a drawer when its first frame (or crossfade) is due and drops
 it once passed, so only two slides are ever alive. Static cards are drawn and
 converted once and their frame reused; only crossfade frames blend two slides.
-Also here: the poster and the contact sheet, drawn by the same drawers (in RGB)
-so they match the video.
+Also here: the poster and the contact sheet, caught from the stream itself
+(`Stills`), so they show exactly what the video shows and cost no second drawing.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from . import planes
-from .formats import Frame
 from .slides import Drawn, PictureSlide, Pictures, draw_card
 from .theme import Theme, font
 from .timeline import Plan, Slide
@@ -41,8 +40,10 @@ def drawer(slide: Slide, plan: Plan, theme: Theme, pictures: Pictures, burn: boo
     return PictureSlide(slide, theme, plan.frame, pictures, burn, plan.crossfade_frames)
 
 
-def stream(plan: Plan, theme: Theme, pictures: Pictures, burn: bool) -> Iterator[np.ndarray]:
-    """Yield plan.total_frames I420 frame arrays (width*height*3/2 bytes each).
+def stream(plan: Plan, theme: Theme, pictures: Pictures, burn: bool,
+           stills: "Stills | None" = None) -> Iterator[np.ndarray]:
+    """Yield plan.total_frames I420 frame arrays (width*height*3/2 bytes each),
+    showing each slide's still frame to `stills` on the way past.
 
     Frame arrays are preallocated and reused (one per live slide, one for
     crossfades), so drawing allocates nothing per frame and memory stays flat.
@@ -72,29 +73,58 @@ def stream(plan: Plan, theme: Theme, pictures: Pictures, burn: bool) -> Iterator
             a, b, w0 = i - 1, i, slides[i].start_frame - half
             mix = (a, b, (f - w0 + 0.5) / xf)
         if mix is None:
-            yield get(i).frame_at(f)
+            out = get(i).frame_at(f)
         else:
             a, b, alpha = mix
-            yield planes.crossfade(get(a).frame_at(f), get(b).frame_at(f), alpha, mixed)
+            out = planes.crossfade(get(a).frame_at(f), get(b).frame_at(f), alpha, mixed)
+        if stills is not None:
+            stills.see(f, out)
+        yield out
+
+
+def still_frame(plan: Plan, index: int) -> int:
+    """The frame that shows slide `index` best: mid-way through its first page (so
+    the lower third or first caption shows), clear of both crossfades."""
+    slide = plan.slides[index]
+    xf, half = plan.crossfade_frames, plan.crossfade_frames // 2
+    t = slide.cues[0].start + 0.01 if slide.cues and not slide.card else (slide.start + slide.end) / 2
+    first = slide.start_frame - half + xf if index > 0 else 0
+    last = slide.start_frame + slide.frames - half - 1 if index + 1 < len(plan.slides) else plan.total_frames - 1
+    return min(max(int(t * plan.frame.fps), first), max(first, last))
 
 
 def slide_still(plan: Plan, index: int, theme: Theme, pictures: Pictures, burn: bool) -> tuple[Image.Image, list]:
-    """A slide as it looks mid-way, fully faded in (for posters and contact sheets)."""
+    """A slide at its still frame, drawn on its own, with its text boxes (for layout checks)."""
     slide = plan.slides[index]
     d = drawer(slide, plan, theme, pictures, burn)
     if isinstance(d, _Card):
         return d.image, d.ink
-    # mid-way through its first page, so the lower third or first caption shows
-    t = slide.cues[0].start + 0.01 if slide.cues else (slide.start + slide.end) / 2
-    f = min(slide.start_frame + slide.frames - 1, max(slide.start_frame, int(t * plan.frame.fps)))
-    return d.at(f), d.ink
+    return d.at(still_frame(plan, index)), d.ink
 
 
-def contact_sheet(plan: Plan, theme: Theme, pictures: Pictures, burn: bool,
-                  columns: int = 4, thumb_w: int = 320) -> Image.Image:
+class Stills:
+    """Each slide's still frame, caught as the stream passes: the first slide full
+    size (the poster) and every slide as a thumbnail (the contact sheet)."""
+
+    def __init__(self, plan: Plan, thumb_w: int = 320):
+        self.plan = plan
+        self.wanted = {still_frame(plan, k): k for k in range(len(plan.slides))}
+        self.thumb_size = (thumb_w, round(thumb_w * plan.frame.height / plan.frame.width))
+        self.thumbs: dict[int, Image.Image] = {}
+        self.poster: Image.Image | None = None
+
+    def see(self, f: int, frame: np.ndarray) -> None:
+        k = self.wanted.get(f)
+        if k is None:
+            return
+        if k == 0:
+            self.poster = Image.fromarray(planes.to_rgb(frame))
+        self.thumbs[k] = Image.fromarray(planes.thumbnail(frame, self.thumb_size))
+
+
+def contact_sheet(plan: Plan, theme: Theme, stills: Stills, columns: int = 4) -> Image.Image:
     """One PNG of every slide, labelled with slide number, unit number and timing."""
-    frame: Frame = plan.frame
-    thumb_h = round(thumb_w * frame.height / frame.width)
+    thumb_w, thumb_h = stills.thumb_size
     label_h = 22
     n = len(plan.slides)
     rows = -(-n // columns)
@@ -104,10 +134,9 @@ def contact_sheet(plan: Plan, theme: Theme, pictures: Pictures, burn: bool,
     draw = ImageDraw.Draw(sheet)
     f = font(theme.font, 13)
     for k, slide in enumerate(plan.slides):
-        im, _ = slide_still(plan, k, theme, pictures, burn)
         x = gap + (k % columns) * (thumb_w + gap)
         y = gap + (k // columns) * (thumb_h + label_h + gap)
-        sheet.paste(im.resize((thumb_w, thumb_h), Image.LANCZOS), (x, y))
+        sheet.paste(stills.thumbs[k], (x, y))
         label = (f"{k + 1}. unit {slide.unit.number:02d} {slide.unit.kind}  "
                  f"{slide.start:.1f}–{slide.end:.1f} s")
         draw.text((x, y + thumb_h + 4), label, font=f, fill=(30, 30, 30))

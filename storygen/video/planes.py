@@ -175,6 +175,13 @@ def crossfade(a: np.ndarray, b: np.ndarray, alpha: float, out: np.ndarray) -> np
     return cv2.addWeighted(a, 1.0 - alpha, b, alpha, 0.0, dst=out)
 
 
+def thumbnail(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A small RGB copy of an I420 frame: each plane area-averaged to `size` first."""
+    height, width = frame.shape[0] * 2 // 3, frame.shape[1]
+    small = [cv2.resize(p, size, interpolation=cv2.INTER_AREA) for p in views(frame, width, height)]
+    return cv2.transform(cv2.merge(small), TO_RGB)
+
+
 def to_rgb(frame: np.ndarray) -> np.ndarray:
     """An I420 frame back to RGB (stills and checks; the encoder never needs it)."""
     height, width = frame.shape[0] * 2 // 3, frame.shape[1]

@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +20,9 @@ from ..errors import AssetError, StorygenError
 from ..model import Composite, Project
 from . import audio, qc, voice
 from .captions import to_srt, to_vtt
-from .encode import encode
+from .encode import encode_video, mux, normalise_audio
 from .formats import DEFAULT_CAPS, Frame, format_tag, make_frame, normalise_format
-from .frames import contact_sheet, slide_still, stream
+from .frames import Stills, contact_sheet, stream
 from .slides import Pictures, paginate
 from .theme import load_theme
 from .timeline import Plan, build_units, cue_durations, disclosure, schedule
@@ -90,6 +90,7 @@ def render_videos(project: Project, composites: list[Composite], out: Path, *,
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    _return_big_buffers_to_the_os()
     work = plan_jobs(project, composites, formats, quality, burn_captions)
     preflight(project, work, out)
     show = progress and sys.stderr.isatty()
@@ -119,6 +120,22 @@ def render_videos(project: Project, composites: list[Composite], out: Path, *,
     if bar:
         bar.done()
     return [results_by_index[i] for i in range(len(work))]
+
+
+def _return_big_buffers_to_the_os() -> None:
+    """Have glibc map every allocation of 1 MiB or more on its own, and unmap it when freed.
+
+    Frames, planes and stills are arrays of a few MB. By default glibc raises its
+    mmap threshold after the first such block is freed (up to 32 MiB), so later
+    ones come from the heap, which fragments and never shrinks: measured on the
+    60-s benchmark, Python's peak was 283 MB with the default and 214 MB with this.
+    Process-wide and harmless elsewhere; a no-op where glibc is not the allocator."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 20)          # M_MMAP_THRESHOLD; also stops the dynamic raising
+    except (OSError, AttributeError):
+        pass
 
 
 def preflight(project: Project, work: list[Job], out: Path) -> None:
@@ -178,26 +195,37 @@ def render_one(project: Project, job: Job, out: Path, bar: "_Bar | None" = None)
         music = assets / cfg.music if cfg.music else None
         wav = work / "mix.wav"
         sounding = audio.mix(plan, music, wav, slug)
-        stats = audio.measure_loudness(wav, cfg.loudness) if sounding else None
 
         base = f"{slug}-{tag}"
         names = {k: work / f"{base}{suffix}" for k, suffix in (
             ("video", ".mp4"), ("vtt", ".vtt"), ("srt", ".srt"), ("transcript", ".txt"),
             ("poster", "-poster.jpg"), ("contact", "-contact.png"))}
+        note = disclosure(job.composite.contributors, voice.voiced_by(mode, cfg.voiced_by))
+
+        def side_work():
+            """Sound (two ffmpeg passes) and sidecars: done in a second thread while the
+            frames are drawn and encoded, on the CPU time x264 leaves idle."""
+            stats = audio.measure_loudness(wav, cfg.loudness) if sounding else None
+            normalise_audio(wav, audio.loudnorm_filter(stats, cfg.loudness), work / "sound.wav")
+            names["vtt"].write_text(to_vtt(plan.cues, note), encoding="utf-8")
+            names["srt"].write_text(to_srt(plan.cues), encoding="utf-8")
+            names["transcript"].write_text(transcript(plan, story.title, note), encoding="utf-8")
+            return stats
+
         if bar:
             bar.total = plan.total_frames
-        audio_filter = audio.loudnorm_filter(stats, cfg.loudness)
-        encode(stream(plan, theme, pictures, job.burn), frame, plan.total_frames, wav,
-               audio_filter, names["video"], on_frame=bar.update if bar else None)
-        wav.unlink()
-
-        note = disclosure(job.composite.contributors, voice.voiced_by(mode, cfg.voiced_by))
-        names["vtt"].write_text(to_vtt(plan.cues, note), encoding="utf-8")
-        names["srt"].write_text(to_srt(plan.cues), encoding="utf-8")
-        names["transcript"].write_text(transcript(plan, story.title, note), encoding="utf-8")
-        poster, _ = slide_still(plan, 0, theme, pictures, job.burn)
-        poster.save(names["poster"], "JPEG", quality=88)          # Pillow writes no EXIF here
-        contact_sheet(plan, theme, pictures, job.burn).save(names["contact"], "PNG")
+        stills = Stills(plan)
+        # leaving the with-block waits for the side work, even when the encode fails
+        with ThreadPoolExecutor(max_workers=1) as side:
+            pending = side.submit(side_work)
+            encode_video(stream(plan, theme, pictures, job.burn, stills), frame, plan.total_frames,
+                         work / "picture.mp4", on_frame=bar.update if bar else None)
+            stats = pending.result()
+        stills.poster.save(names["poster"], "JPEG", quality=88)          # Pillow writes no EXIF here
+        contact_sheet(plan, theme, stills).save(names["contact"], "PNG")
+        mux(work / "picture.mp4", work / "sound.wav", frame.quality.audio_bitrate, names["video"])
+        for done in ("picture.mp4", "sound.wav", "mix.wav"):
+            (work / done).unlink()
 
         facts = qc.check(names["video"], names["vtt"], width=frame.width, height=frame.height,
                          fps=frame.fps, frames=plan.total_frames,
