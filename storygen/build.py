@@ -154,7 +154,7 @@ def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...]
             for name, seconds in site_timings.items():
                 timings.phases[f"  {name}"] = seconds
         with timings.phase("scan"):
-            scan_findings = _scan(project, composites, stage, parts)
+            scan_findings = _scan(project, composites, stage, parts, result.privacy)
         _write_private(project, composites, result, scan_findings, stage / "private")
         if scan_findings:
             for finding in scan_findings:
@@ -167,16 +167,13 @@ def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...]
     return result
 
 
-def _scan(project: Project, composites: list[Composite], stage: Path, parts: list[str]) -> list[Finding]:
+def _scan(project: Project, composites: list[Composite], stage: Path, parts: list[str], report) -> list[Finding]:
     if not project.config.privacy.enabled:
         return []
     from . import privacy
 
-    findings = []
-    for part in ("site", "video"):
-        if part in parts and (stage / part).is_dir():
-            findings.extend(privacy.scan_output(stage / part, project, composites))
-    return findings
+    folders = [stage / part for part in ("site", "video") if part in parts and (stage / part).is_dir()]
+    return privacy.scan_output(folders, project, composites, report) if folders else []
 
 
 def _write_private(project: Project, composites: list[Composite], result: CheckResult,

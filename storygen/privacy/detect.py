@@ -156,6 +156,7 @@ class Detector:
         self._clean: set[str] = set()
         self._clean_path: Path | None = None
         self._clean_dirty = False
+        self._added: list[str] = []           # clean hashes found since the last drain_clean()
         self._allowed_domains = {d.lower().lstrip(".") for d in self.settings.allowed_domains}
 
     def scan(self, text: str) -> tuple[Hit, ...]:
@@ -170,6 +171,7 @@ class Detector:
             cached = self._cache[key] = self._scan(text)
         if not cached and self._clean_path is not None:
             self._clean.add(key)
+            self._added.append(key)
             self._clean_dirty = True
         return cached
 
@@ -187,6 +189,17 @@ class Detector:
         self._clean_path = path
         self._clean = read_hashes(path)
         self._clean_dirty = False
+
+    def drain_clean(self) -> list[str]:
+        """Clean-text hashes found since the last call: a worker process hands them back."""
+        added, self._added = self._added, []
+        return added
+
+    def add_clean(self, keys: list[str]) -> None:
+        """Merge clean-text hashes a worker process found."""
+        if self._clean_path is not None and keys:
+            self._clean.update(keys)
+            self._clean_dirty = True
 
     def save_clean_cache(self) -> None:
         if self._clean_path is None or not self._clean_dirty:

@@ -282,8 +282,10 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
     report = GuardReport(settings=_audit_settings(guard))
     report.findings += map_findings(guard.knowledge)
     report.findings += project_texts(guard)
-    for composite in sorted(composites, key=lambda c: c.story.slug):
-        found = guard.check_composite(composite)
+    ordered = sorted(composites, key=lambda c: c.story.slug)
+    for composite, (found, used, clean) in zip(ordered, _check_all(guard, ordered)):
+        guard.used_signoffs |= used
+        guard.detector.add_clean(clean)
         report.findings += found
         report.verdicts[composite.story.slug] = verdict(found)
     report.findings += reuse_findings(guard, composites)
@@ -296,6 +298,35 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
             field="sign-off"))
     guard.detector.save_clean_cache()
     return report
+
+
+_WORK: tuple = ()    # (guard, composites) for forked workers
+
+
+def _check_one(i: int):
+    guard, composites = _WORK
+    guard.used_signoffs = set()
+    found = guard.check_composite(composites[i])
+    return found, guard.used_signoffs, guard.detector.drain_clean()
+
+
+def _check_all(guard: Guard, composites: list[Composite]) -> list:
+    """check_composite for each, over the CPUs on a cold build (composites are independent).
+
+    Each result carries what the worker changed in the guard (sign-offs used, clean-text
+    hashes), for the caller to merge: a forked worker's own state is thrown away.
+    """
+    from ..parallel import pmap
+
+    global _WORK
+    used, guard.used_signoffs = guard.used_signoffs, set()
+    guard.detector.drain_clean()
+    _WORK = (guard, composites)
+    try:
+        return pmap(_check_one, list(range(len(composites))))
+    finally:
+        _WORK = ()
+        guard.used_signoffs = used
 
 
 def project_texts(guard: Guard) -> list[GuardFinding]:
