@@ -20,6 +20,7 @@ import click
 from .compose.assemble import compose_all
 from . import uptodate
 from .compose.rules import check_composites
+from .cache import cache_root
 from .config import load_config
 from .errors import CheckFailed
 from .model import Composite, Finding, Project
@@ -162,7 +163,7 @@ def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...]
             raise CheckFailed("private or identifying text reached a file about to be published; "
                               f"nothing was published and {out} is unchanged")
         with timings.phase("publish"):
-            publish(stage, out, parts)
+            publish(stage, out, parts, trash_root=cache_root(project.root) / "trash")
     uptodate.write_stamp(project_root, out, parts, inputs, warnings)
     return result
 

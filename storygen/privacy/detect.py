@@ -190,6 +190,12 @@ class Detector:
         self._clean = read_hashes(path)
         self._clean_dirty = False
 
+    def known_clean(self, text: str) -> bool:
+        """True when `text` is remembered as clean (a cheap look-up, no scan)."""
+        if not text or not text.strip():
+            return True
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() in self._clean
+
     def drain_clean(self) -> list[str]:
         """Clean-text hashes found since the last call: a worker process hands them back."""
         added, self._added = self._added, []

@@ -316,13 +316,18 @@ def _check_all(guard: Guard, composites: list[Composite]) -> list:
     Each result carries what the worker changed in the guard (sign-offs used, clean-text
     hashes), for the caller to merge: a forked worker's own state is thrown away.
     """
-    from ..parallel import pmap
+    from ..parallel import MIN_ITEMS, pmap
 
     global _WORK
     used, guard.used_signoffs = guard.used_signoffs, set()
     guard.detector.drain_clean()
     _WORK = (guard, composites)
+    # A rebuild finds nearly every text in the clean cache: then starting processes costs
+    # more than the look-ups they would share.
+    cold = sum(1 for c in composites if not all(guard.detector.known_clean(s.text) for s in c.segments))
     try:
+        if cold < MIN_ITEMS:
+            return [_check_one(i) for i in range(len(composites))]
         return pmap(_check_one, list(range(len(composites))))
     finally:
         _WORK = ()

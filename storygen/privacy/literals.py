@@ -84,6 +84,21 @@ def _bounded(data, start: int, end: int, is_word) -> bool:
     return (start == 0 or not is_word(data[start - 1])) and (end >= len(data) or not is_word(data[end]))
 
 
+def _bounded_matches(pattern: re.Pattern, data, is_word):
+    """Matches on word boundaries (any match if `is_word` is None), overlapping ones too.
+
+    After a match that is not bounded (or always, without boundaries) the search goes on
+    from the next character, not after the match: a shorter value there still counts.
+    """
+    pos = 0
+    while (m := pattern.search(data, pos)) is not None:
+        if is_word is None or _bounded(data, m.start(), m.end(), is_word):
+            yield m
+            pos = m.start() + 1 if is_word is None else m.end()
+        else:
+            pos = m.start() + 1
+
+
 def _word_byte(b: int) -> bool:
     return 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122
 
@@ -137,11 +152,16 @@ class _Tokens:
 
 
 def _leftmost_longest(found: list[tuple]) -> list[tuple]:
-    """One hit per place, as one regex scan would report them: the longest at the leftmost start."""
+    """One hit per place: a hit lying inside a longer one (`S001` in `S001-01`) is left out.
+
+    Hits that only overlap are both kept, so whatever was found is still covered.
+    """
     kept: list[tuple] = []
+    reach = -1
     for hit in sorted(found, key=lambda h: (h[0], -h[1])):
-        if not kept or hit[0] >= kept[-1][1]:
+        if hit[1] > reach:
             kept.append(hit)
+            reach = hit[1]
     return kept
 
 
@@ -179,8 +199,7 @@ class Literals:
         found = self._text.find(lowered, _word_char)
         if self._text_odd is not None:
             found += [(m.start(), m.end(), " ".join(m.group().split()))
-                      for m in self._text_odd.finditer(lowered)
-                      if _bounded(lowered, m.start(), m.end(), _word_char)]
+                      for m in _bounded_matches(self._text_odd, lowered, _word_char)]
         hits = []
         for start, end, key in _leftmost_longest(found):
             a, b = folded.span(start, end)
@@ -206,11 +225,9 @@ class _Bytes:
         self.narrow = {k for k in keys if all(0 < ord(c) <= 0xFF for c in k)}
         self.lengths = sorted({len(k) for k in self.narrow})
         if self.narrow:
-            # Runs of UTF-16 code units U+0001..U+00FF, little- and big-endian, long enough
-            # to hold the shortest value.
-            n = self.lengths[0]
-            self.runs = [(re.compile(rb"(?:[^\x00]\x00){%d,}" % n), slice(0, None, 2)),
-                         (re.compile(rb"(?:\x00[^\x00]){%d,}" % n), slice(1, None, 2))]
+            # Where a UTF-16 text of such characters lies, every other byte is zero: runs of
+            # zeros, long enough to hold the shortest value, in the bytes at even or odd offsets.
+            self.zeros = re.compile(b"\x00{%d,}" % self.lengths[0])
         wide = [k for k in keys if k not in self.narrow]
         self.pattern = _bytes_pattern([k.decode("utf-8") for k in self.utf8.odd], [])
         # Lower-casing bytes garbles these (Ł is 41 01 in UTF-16-LE), so they are searched in the
@@ -227,9 +244,9 @@ class _Bytes:
                for a, b, _ in self.utf8.find(lowered, _word_byte)]
         if self.pattern is not None:
             out += [(m.start(), m.end(), data[m.start():m.end()].decode("utf-8", errors="replace"))
-                    for m in self.pattern.finditer(lowered) if _bounded(lowered, m.start(), m.end(), _word_byte)]
+                    for m in _bounded_matches(self.pattern, lowered, _word_byte)]
         for source in (data, lowered) if self.wide is not None else ():
-            for m in self.wide.finditer(source):
+            for m in _bounded_matches(self.wide, source, None):
                 texts = [data[m.start():m.end()].decode(enc, errors="replace") for enc in ("utf-16-le", "utf-16-be")]
                 known = [t for t in texts if " ".join(t.lower().split()) in self.keys]
                 out.append((m.start(), m.end(), (known or texts)[0]))
@@ -238,17 +255,29 @@ class _Bytes:
         return out
 
     def _utf16(self, data: bytes) -> list[tuple[int, int, str]]:
+        """Narrow values written in UTF-16, either byte order, at any alignment, anywhere."""
         out = []
-        for run_re, units in self.runs:
-            for m in run_re.finditer(data):
-                run = m.group()
-                text = run[units].decode("latin-1").lower()
-                for i in range(len(text)):
-                    for n in self.lengths:
-                        piece = text[i:i + n]
-                        if len(piece) < n:
-                            break
-                        if piece in self.narrow:
-                            at = m.start() + 2 * i
-                            out.append((at, at + 2 * n, run[2 * i:2 * (i + n)][units].decode("latin-1")))
+        d0, d1, d2 = data[0::2], data[1::2], data[2::2]
+        # (low bytes, high bytes, where the first code unit starts): LE and BE at even and odd offsets.
+        for low, high, offset in ((d0, d1, 0), (d1, d0, 0), (d1, d2, 1), (d2, d1, 1)):
+            end = min(len(low), len(high))
+            for m in self.zeros.finditer(high, 0, end):
+                at = m.start()
+                for piece in low[m.start():m.end()].split(b"\x00"):
+                    if len(piece) >= self.lengths[0]:
+                        out += self._in_run(piece.decode("latin-1"), offset + 2 * at)
+                    at += len(piece) + 1
+        return out
+
+    def _in_run(self, run: str, start: int) -> list[tuple[int, int, str]]:
+        text = run.lower()
+        out = []
+        for i in range(len(text)):
+            for n in self.lengths:
+                piece = text[i:i + n]
+                if len(piece) < n:
+                    break
+                if piece in self.narrow:
+                    at = start + 2 * i
+                    out.append((at, at + 2 * n, run[i:i + n]))
         return out
