@@ -105,9 +105,24 @@ PRESIDIO_ALPHABET = "0123456789 aAbZgbGB@:.-/()+ ٣①²\n"
 @given(st.lists(st.one_of(st.text(alphabet=PRESIDIO_ALPHABET, max_size=14),
                           st.sampled_from(["07700 900123", "jo@ward7.org", "fe80::1", "::", "10.0.0.1",
                                            "GB82 WEST 1234 5698 7654 32", "AB 12 34 56 C", "4111 1111 1111 1111",
-                                           "943 476 5919", "MORGA657054SM9IJ", "www.example.org"])), max_size=5))
+                                           "943 476 5919", "MORGA657054SM9IJ", "www.example.org",
+                                           "see example.co.uk/x", "E.G. ", "a.İo", ". Then"])), max_size=5))
 def test_presidio_prefilter_changes_no_hit(parts):
     from storygen.privacy import engine
 
     text = " ".join(parts)
     assert engine.presidio_hits(text) == engine.presidio_hits(text, prefilter=False)
+
+
+def test_url_patterns_need_a_dot_and_a_letter():
+    """The URL prefilter's premise, checked against the installed Presidio patterns."""
+    import re
+
+    from storygen.privacy import engine
+
+    (urls,) = [r for r in engine._recognizers() if "URL" in r.supported_entities]
+    for pattern in urls.patterns:
+        at = pattern.regex.index("[.](?:(?:com)")
+        tlds = re.findall(r"\(\?:([^()|]+)\)", pattern.regex[at + 4:pattern.regex.index("))", at)])
+        assert len(tlds) > 100 and all(t[0].isascii() and t[0].isalpha() for t in tlds), pattern.name
+        assert "|" not in pattern.regex[:at].replace("(?:", "")     # no alternative around "[.]"
