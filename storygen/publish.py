@@ -45,10 +45,7 @@ def publish(stage: Path, out: Path, parts: list[str], trash_root: Path | None = 
                 os.replace(current, trash / part)
             os.replace(new, current)
     finally:
-        if trash.parent == trash_root:
-            _delete_in_background(trash_root)
-        else:
-            shutil.rmtree(trash, ignore_errors=True)
+        _discard(trash, trash_root)
 
 
 def _trash_folder(out: Path, trash_root: Path | None) -> Path:
@@ -63,18 +60,28 @@ def _trash_folder(out: Path, trash_root: Path | None) -> Path:
 
 
 # Run detached: it outlives this process, holds none of its files open, and prints nothing.
-_DELETE = "import shutil, sys, pathlib\nfor p in pathlib.Path(sys.argv[1]).glob('old-*'): shutil.rmtree(p, True)"
+_DELETE = "import shutil, sys, pathlib\nfor p in pathlib.Path(sys.argv[1]).glob('done-*'): shutil.rmtree(p, True)"
 
 
-def _delete_in_background(trash_root: Path) -> None:
-    """Delete every `old-*` folder under `trash_root` (this build's and any a crash left)."""
+def _discard(trash: Path, trash_root: Path | None) -> None:
+    """Delete `trash`: in the background when it sits in `trash_root`, else here.
+
+    A trash folder is renamed `done-*` once nothing more goes into it, and the background
+    process deletes only `done-*` folders (this one and any an interrupted deletion left),
+    never the `old-*` folder another build is still filling.
+    """
+    if trash_root is None or trash.parent != trash_root:
+        shutil.rmtree(trash, ignore_errors=True)
+        return
     try:
+        done = trash_root / ("done-" + trash.name)
+        os.replace(trash, done)
         subprocess.Popen([sys.executable, "-c", _DELETE, str(trash_root)], stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True,
                          start_new_session=True, cwd=str(trash_root))
     except OSError:
-        for old in trash_root.glob("old-*"):
-            shutil.rmtree(old, ignore_errors=True)
+        for path in (trash, trash_root / ("done-" + trash.name)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def write_json(path: Path, data) -> None:

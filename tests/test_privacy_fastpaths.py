@@ -73,6 +73,7 @@ def _covered(old, new):
 @settings(max_examples=400, deadline=None)
 @given(keys=st.lists(values, min_size=1, max_size=6), noise=st.lists(values, max_size=6), data=st.data())
 def test_finds_everything_the_reference_finds(keys, noise, data):
+    """(Few values: the substring pre-check runs for ASCII ones; many: see the next test.)"""
     secrets = {k: "a private value" for k in keys}
     parts = data.draw(st.permutations(keys + noise))
     text = data.draw(st.sampled_from(["", " ", "-", "x"])).join(parts)
@@ -82,6 +83,26 @@ def test_finds_everything_the_reference_finds(keys, noise, data):
         raw = data.draw(st.sampled_from([b"", b"\x00", b"Z"])) + text.encode(enc)
         for binary in (False, True):
             assert _covered(old.find_bytes(raw, binary), new.find_bytes(raw, binary)), (enc, binary)
+
+
+ASCII_ALPHABET = "abS01 -_'.@\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(keys=st.lists(st.text(alphabet=ASCII_ALPHABET, min_size=1, max_size=8), min_size=1, max_size=4),
+       noise=st.lists(st.text(alphabet=ASCII_ALPHABET, max_size=8), max_size=4), data=st.data())
+def test_the_pre_check_for_a_few_values_drops_nothing(keys, noise, data):
+    """With 33 values or more there is no pre-check: the same hits must come out either way."""
+    secrets = {k: "a private value" for k in keys}
+    padded = {**secrets, **{f"zzpad{i}q": "padding" for i in range(40)}}
+    text = data.draw(st.sampled_from(["", " ", "-", "x"])).join(data.draw(st.permutations(keys + noise)))
+    for enc in ("utf-8", "utf-16-le", "utf-16-be"):
+        raw = data.draw(st.sampled_from([b"", b"\x00", b"Z"])) + text.upper().encode(enc)
+        for binary in (False, True):
+            few = Literals(secrets).find_bytes(raw, binary)
+            many = [h for h in Literals(padded).find_bytes(raw, binary) if h.label != "padding"]
+            assert Literals(secrets)._bytes_text.signs is not None
+            assert [(h.start, h.end, h.span) for h in few] == [(h.start, h.end, h.span) for h in many]
 
 
 @settings(max_examples=500, deadline=None)

@@ -235,11 +235,21 @@ class _Bytes:
         self.wide = _bytes_pattern([], sorted({v for k in wide for v in (k, k.title(), k.upper())}))
         self.empty = not keys
         self.keys = set(keys)
+        # A handful of ASCII values (a rebuild looks for the one new text hash in files it
+        # already knows): each can only be there if its first word (UTF-8) or the whole
+        # value (UTF-16, as the run search finds it) occurs in the lower-cased bytes. A
+        # substring test per file is far cheaper than splitting every file into words.
+        self.signs: list[bytes] | None = None
+        if len(keys) <= 32 and all(k.isascii() for k in keys):
+            self.signs = [v for k in keys for v in (k.split(" ")[0].encode(), k.encode("utf-16-le"),
+                                                   k.encode("utf-16-be"))]
 
     def find(self, data: bytes) -> list[tuple[int, int, str]]:
         if self.empty:
             return []
         lowered = data.lower()                # ASCII only, length-preserving
+        if self.signs is not None and not any(sign in lowered for sign in self.signs):
+            return []
         out = [(a, b, data[a:b].decode("utf-8", errors="replace"))
                for a, b, _ in self.utf8.find(lowered, _word_byte)]
         if self.pattern is not None:

@@ -192,6 +192,7 @@ class OutputScanner:
                     if value:
                         secrets.setdefault(value, f"{label} (private provenance)")
         self.literals = _literals_for(secrets)
+        self._secrets = secrets
         # The team's own configured words (site title, theme names) went through the guard
         # (guard.project_texts); on the pages they are expected.
         site = getattr(project.config, "site", None)
@@ -224,10 +225,13 @@ class OutputScanner:
                 key = hashlib.blake2b(path.suffix.lower().encode() + b"\0" + data, digest_size=16).hexdigest()
                 if key in self.clean_files:
                     # These exact bytes scanned clean under these settings and this private
-                    # knowledge. Excerpt ids and text hashes change with every edit and are left
-                    # out of that key: they are plain ASCII, so the raw-bytes search is a
-                    # complete check for them and is repeated here.
-                    found += self._raw(path, rel, data)[0]
+                    # knowledge, and were searched for every excerpt id and text hash the
+                    # cache lists. Ids and hashes change with every edit and are left out of
+                    # the cache's name: the bytes are searched here for the ones it does not list.
+                    more = self._raw(path, rel, data, self._unsearched)[0] if self._unsearched else []
+                    found += more
+                    if not more:
+                        self._verified.add(key)
                 else:
                     todo.append((len(per_path) - 1, path, rel, key))
         # Files are independent: on a cold build they are read through on every CPU.
@@ -235,6 +239,7 @@ class OutputScanner:
             self.detector.add_clean(clean)
             if not found:
                 self.clean_files.add(key)
+                self._verified.add(key)
             per_path[slot] += found
         self.detector.save_clean_cache()
         self._save_clean_files()
@@ -243,8 +248,11 @@ class OutputScanner:
     # -- remembered verdicts ---------------------------------------------------------
     # Between builds only hashes of files that scanned clean are kept: a rebuild re-reads
     # just the files whose bytes changed. The cache file's name carries everything that
-    # could change a verdict — detector settings and code, every private value searched
-    # for, accepted findings, the site's own words — so any change starts afresh.
+    # could change a verdict — detector settings and code, every team-given private value,
+    # accepted findings, the site's own words — so any change starts afresh. Excerpt ids
+    # and text hashes change with every edit, so instead the file also lists a hash of each
+    # one the remembered files were searched for ("s:" lines); a rebuild searches those
+    # files' bytes only for the ids and hashes not listed (after one edit: one text hash).
     def _load_clean_files(self, project: Project) -> None:
         digest = hashlib.sha256()
         team_values = {**self.guard.knowledge.secrets(), **{sid: "source" for sid in project.sources}}
@@ -253,15 +261,26 @@ class OutputScanner:
             digest.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
         folder = cache_root(project.root) / "privacy"
         self._clean_files_path = folder / f"files-{digest.hexdigest()[:16]}.txt"
-        self.clean_files = read_hashes(self._clean_files_path)
-        self._clean_files_loaded = len(self.clean_files)
+        self._clean_files_stored = read_hashes(self._clean_files_path)
+        self.clean_files = {h for h in self._clean_files_stored if not h.startswith("s:")}
+        searched = {h[2:] for h in self._clean_files_stored if h.startswith("s:")}
+        provenance = {k: v for k, v in self._secrets.items() if k not in team_values}
+        self._searched_now = {_value_hash(k) for k in provenance}
+        unsearched = {k: v for k, v in provenance.items() if _value_hash(k) not in searched}
+        self._unsearched = Literals(unsearched) if unsearched and self.clean_files else None
+        self._verified: set[str] = set()       # files clean for every value searched now
 
     def _save_clean_files(self) -> None:
-        if len(self.clean_files) != self._clean_files_loaded:
-            write_hashes(self._clean_files_path, self.clean_files, replaces="files-*.txt")
+        # With values added since, only files checked for them in this run stay remembered.
+        keep = self.clean_files if self._unsearched is None else self._verified
+        entries = keep | {"s:" + h for h in self._searched_now}
+        if entries != self._clean_files_stored:
+            write_hashes(self._clean_files_path, entries, replaces="files-*.txt")
+            self._clean_files_stored = entries
 
-    def _raw(self, path: Path, rel: Path, data: bytes) -> tuple[list[Finding], bytes, str, bool]:
-        """Unpack compressed text and search the raw bytes for every private value."""
+    def _raw(self, path: Path, rel: Path, data: bytes,
+             literals: Literals | None = None) -> tuple[list[Finding], bytes, str, bool]:
+        """Unpack compressed text and search the raw bytes for every private value (or `literals`)."""
         suffix = path.suffix.lower()
         out: list[Finding] = []
         if data[:2] == b"\x1f\x8b":
@@ -273,7 +292,7 @@ class OutputScanner:
                 if unpacked.startswith(b"pagefind_dcd"):      # Pagefind fragment: a tag, then JSON
                     data, suffix = unpacked[len(b"pagefind_dcd"):], ".json"
         binary = suffix in IMAGE_SUFFIXES or suffix in MEDIA_SUFFIXES or b"\x00" in data[:4096]
-        for hit in self.literals.find_bytes(data, binary=binary):
+        for hit in (literals or self.literals).find_bytes(data, binary=binary):
             out.append(_finding("R5", rel, hit.span, f"raw bytes: {hit.label}",
                                 "remove it from the template, data or metadata that produced this file"))
         return out, data, suffix, binary
@@ -372,6 +391,11 @@ def _scan_files(scanner: OutputScanner, files: list[tuple[Path, Path]]) -> list:
         return pmap(_scan_one, list(range(len(files))))
     finally:
         _WORK = ()
+
+
+def _value_hash(value: str) -> str:
+    """What the cache keeps of an excerpt id or text hash it searched for: a hash, not the value."""
+    return hashlib.blake2b(fold_key(value).lower().encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def _gunzip(data: bytes, limit: int = 64 * 1024 * 1024) -> bytes | None:
