@@ -1,6 +1,8 @@
 """Between runs the guard remembers only hashes of clean texts: never a span, never a finding."""
 import re
 
+import pytest
+
 from projectkit import edit, write_project
 from storygen.build import check
 from storygen.privacy.detect import Detector
@@ -14,7 +16,8 @@ def test_cache_holds_only_hashes_of_clean_texts(tmp_path):
     assert any(f.rule == "R1" for f in first.privacy.findings)
     [cache] = (root / ".storygen-cache" / "privacy").glob("clean-*.txt")
     lines = cache.read_text().split()
-    assert lines and all(re.fullmatch(r"[0-9a-f]{32}", line) for line in lines)
+    # Clean-text hashes, and per composite the quasi-identifier types found (labels only).
+    assert lines and all(re.fullmatch(r"[0-9a-f]{32}|qi=[0-9a-f]{32}=[a-z:+]*", line) for line in lines)
     assert b"07700" not in cache.read_bytes() and b"Ring" not in cache.read_bytes()
     # The same text is found again on the next run, in a fresh detector that reads the cache.
     detector = Detector()
@@ -120,3 +123,21 @@ def test_after_an_edit_unchanged_pages_are_searched_for_the_new_values_only(tmp_
     assert scan_output(site, first.project, first.composites) == []
     findings = scan_output(site, second.project, second.composites)
     assert [f.origin.path.name for f in findings] == ["page0.html"] and searched[-1] is not None
+
+
+def test_quasi_identifier_types_are_remembered_as_labels(tmp_path, monkeypatch):
+    from storygen.privacy import quasi
+
+    text = "She is a single mum in her forties and goes to the mosque."
+    one = Detector()
+    one.use_clean_cache(tmp_path / "cache")
+    found = one.qi_types(text)
+    assert found == quasi.qi_types(text) and {"family", "age", "special:religion"} <= found
+    assert one.qi_types("We listened.") == set()
+    one.save_clean_cache()
+    monkeypatch.setattr(quasi, "qi_types", lambda text: pytest.fail("not remembered"))
+    two = Detector()
+    two.use_clean_cache(tmp_path / "cache")
+    assert two.qi_types(text) == found and two.qi_types("We listened.") == set()
+    [cache] = (tmp_path / "cache").glob("clean-*.txt")
+    assert b"mum" not in cache.read_bytes() and b"mosque" not in cache.read_bytes()

@@ -175,7 +175,7 @@ class Guard:
                  "EVENT": "event"}
         types = {kinds[f.entity] for f in findings if f.entity in kinds}
         whole = "\n".join(t for _, t, _, _ in texts if t)
-        for t in quasi.qi_types(fold(whole).text):
+        for t in self.detector.qi_types(fold(whole).text):
             types.add(t.split(":", 1)[1] if t.startswith("special:") else t)
         special = sorted(t for t in types if t in quasi.SPECIAL)
         out = []
