@@ -121,12 +121,13 @@ def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...]
     """
     timings = timings or Timings()
     progress = sys.stderr.isatty() if progress is None else progress
-    out = (out or project_root / load_config(project_root).build.output).resolve()
+    default_out = project_root / load_config(project_root).build.output
+    out = (out or default_out).resolve()
     parts = ["private"] + [p for p in ("video", "site") if only in (None, p)]
     with timings.phase("fingerprint"):
         options = {"only": only, "slugs": list(slugs), "drafts": drafts, "out": str(out), "formats": formats,
                    "quality": quality, "burn_captions": burn_captions, "jobs": jobs}
-        inputs = uptodate.fingerprint(project_root, out, options)
+        inputs = uptodate.fingerprint(project_root, out, options, default_out)
         if reuse:
             done = uptodate.check_stamp(project_root, out, parts, inputs)
             if done is not None:

@@ -109,8 +109,11 @@ def _external_files(project_root: Path) -> list[Path]:
     return paths
 
 
-def fingerprint(project_root: Path, out: Path, options: dict) -> str:
-    """The hex digest of every input of a build into `out` with `options` (see module docstring)."""
+def fingerprint(project_root: Path, out: Path, options: dict, default_out: Path | None = None) -> str:
+    """The hex digest of every input of a build into `out` with `options` (see module docstring).
+
+    `default_out`, the configured output folder, is never input either (say, with --out elsewhere).
+    """
     root = project_root.resolve()
     out = out.resolve()
     digest = hashlib.blake2b(digest_size=32)
@@ -123,7 +126,7 @@ def fingerprint(project_root: Path, out: Path, options: dict) -> str:
     for tool in TOOLS:
         exe = shutil.which(tool)
         digest.update((_stat_line(Path(exe).resolve()) if exe else f"{tool} absent").encode() + b"\0")
-    skip = {out, cache_root(root).resolve()}
+    skip = {out, cache_root(root).resolve()} | ({default_out.resolve()} if default_out else set())
     digest.update(b"project\0")
     _hash_tree(digest, root, skip)
     for path in _external_files(root):

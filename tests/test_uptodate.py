@@ -140,3 +140,12 @@ def test_stamp_outside_the_published_site(project):
 def test_check_is_unaffected(project):
     result = run("check", "--project", project)
     assert result.exit_code == 0 and UP_TO_DATE not in result.output
+
+
+def test_the_other_output_folder_is_not_an_input(project):
+    """Building into --out elsewhere in the project does not read build/ as input, and vice versa."""
+    preview = project / "preview"
+    assert UP_TO_DATE not in build(project, "--out", preview).output
+    assert UP_TO_DATE not in build(project, "--force").output         # build/ changes
+    assert UP_TO_DATE in build(project, "--out", preview).output
+    assert UP_TO_DATE in build(project).output
