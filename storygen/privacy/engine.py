@@ -78,7 +78,8 @@ def _recognizers() -> tuple:
 # driving-licence recognizers has a [0-9] or \d; IP addresses need a digit or ":"; email
 # needs "@"; every URL pattern has "[.]" followed by a top-level domain, each of which starts
 # with a letter (tests/test_privacy_fastpaths.py checks the installed patterns). Phone numbers need digits too (and detect.py drops a phone hit with fewer than
-# ten characters for which str.isdigit() is true). Prose has none of these, and skipping
+# ten characters for which str.isdigit() is true, so a text with fewer cannot have one).
+# Prose has none of these, and skipping
 # a recognizer on a text that lacks them changes nothing while saving most of Presidio's time.
 _DIGIT_ENTITIES = frozenset({"CREDIT_CARD", "UK_NHS", "UK_NINO", "IBAN_CODE", "UK_DRIVING_LICENCE"})
 _DIGIT = re.compile(r"\d")
@@ -97,9 +98,10 @@ def _needed(recognizer, text: str, digit: bool) -> bool:
     if entities <= _DIGIT_ENTITIES:
         return digit
     if entities == {"PHONE_NUMBER"}:
-        return digit or _any_digit().search(text) is not None
+        # detect.py keeps a phone hit only with ten or more digits in it.
+        return len(_any_digit().findall(text)) >= 10
     if entities == {"IP_ADDRESS"}:
-        return digit or ":" in text
+        return ":" in text or (digit and "." in text)     # IPv6 has ":", IPv4 dotted digits
     if entities == {"EMAIL_ADDRESS"}:
         return "@" in text
     if entities == {"URL"}:

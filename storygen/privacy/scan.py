@@ -6,7 +6,7 @@ transcripts, image metadata, video container metadata and subtitle tracks,
 file and folder names — and run the detectors on it. Independently, the raw
 bytes of every file are searched for every private literal (source ids,
 excerpt ids, text hashes, original values in the pseudonym map, deny-list
-terms) with one compiled alternation, so a value hidden where no extractor
+terms) by token look-up (privacy.literals), so a value hidden where no extractor
 looks is still found.
 
 Detector hits the guard already reported and that do not block (warnings,
