@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 
 from .domains import OFFLINE_TLD, registered_domain  # noqa: F401  (sets the offline cache first)
 from .entities import PRESIDIO_ENTITIES  # noqa: F401
@@ -86,11 +85,11 @@ _DIGIT = re.compile(r"\d")
 _DOT_LETTER = re.compile(r"\.[^\W\d_]")     # any letter: a superset of [a-z] under IGNORECASE
 
 
-@functools.lru_cache(maxsize=1)
-def _any_digit() -> re.Pattern:
-    """Every character with str.isdigit() true (\\d, superscripts, circled digits, …)."""
-    extra = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isdigit() and not _DIGIT.match(chr(c))]
-    return re.compile(r"\d|[" + "".join(re.escape(c) for c in extra) + "]")
+def _digits(text: str) -> int:
+    """How many characters of `text` have str.isdigit() true (as detect.py counts them)."""
+    if text.isascii():
+        return len(_DIGIT.findall(text))         # in ASCII, isdigit() is exactly 0-9
+    return sum(c.isdigit() for c in text)
 
 
 def _needed(recognizer, text: str, digit: bool) -> bool:
@@ -99,7 +98,7 @@ def _needed(recognizer, text: str, digit: bool) -> bool:
         return digit
     if entities == {"PHONE_NUMBER"}:
         # detect.py keeps a phone hit only with ten or more digits in it.
-        return len(_any_digit().findall(text)) >= 10
+        return _digits(text) >= 10
     if entities == {"IP_ADDRESS"}:
         return ":" in text or (digit and "." in text)     # IPv6 has ":", IPv4 dotted digits
     if entities == {"EMAIL_ADDRESS"}:

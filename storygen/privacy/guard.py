@@ -58,6 +58,8 @@ class GuardReport:
     verdicts: dict[str, str] = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     stale_signoffs: list[SignOff] = field(default_factory=list)
+    # The Guard that made this report (private knowledge, warm detector): the output scan reuses it.
+    guard: "Guard | None" = field(default=None, repr=False, compare=False)
 
     @property
     def blocking(self) -> bool:
@@ -279,7 +281,7 @@ def _describe(hit: Hit) -> str:
 def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
     """Run the guard over every published text of every composite (see module docstring)."""
     guard = Guard(project)
-    report = GuardReport(settings=_audit_settings(guard))
+    report = GuardReport(settings=_audit_settings(guard), guard=guard)
     report.findings += map_findings(guard.knowledge)
     report.findings += project_texts(guard)
     ordered = sorted(composites, key=lambda c: c.story.slug)

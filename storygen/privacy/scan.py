@@ -164,7 +164,8 @@ def _caption_text(text: str) -> list[str]:
 
 class OutputScanner:
     def __init__(self, project: Project, composites: list[Composite], report: GuardReport | None = None):
-        self.guard = Guard(project)
+        reuse = report is not None and report.guard is not None and report.guard.project is project
+        self.guard = report.guard if reuse else Guard(project)
         self.detector = self.guard.detector
         # What the guard already saw and let through (warnings, sign-offs) in these composites.
         # The check phase's report holds exactly that (guard_project ran check_composite on
