@@ -59,11 +59,23 @@ def _hash_file(digest, path: Path) -> None:
 
 
 def _hash_tree(digest, root: Path, skip: set[Path]) -> None:
-    """Every file under `root` (sorted, by relative name and content), minus `skip` and dot-folders."""
-    for folder, dirs, files in os.walk(root):
+    """Every file under `root` (sorted, by relative name and content), minus `skip` and dot-folders.
+
+    Symlinked folders are followed (an assets/ linked from elsewhere is input too), each
+    real folder once, so a link loop ends.
+    """
+    seen = {root.resolve()}
+    for folder, dirs, files in os.walk(root, followlinks=True):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in IGNORED_DIRS
-                         and (here / d).resolve() not in skip)
+        keep = []
+        for d in sorted(dirs):
+            real = (here / d).resolve()
+            if not d.startswith(".") and d not in IGNORED_DIRS and real not in skip and real not in seen:
+                seen.add(real)
+                keep.append(d)
+            elif real in seen and not d.startswith(".") and d not in IGNORED_DIRS:
+                digest.update(b"L\0" + (here / d).relative_to(root).as_posix().encode("utf-8", "surrogateescape"))
+        dirs[:] = keep
         for name in sorted(files):
             path = here / name
             rel = path.relative_to(root).as_posix()

@@ -149,3 +149,19 @@ def test_the_other_output_folder_is_not_an_input(project):
     assert UP_TO_DATE not in build(project, "--force").output         # build/ changes
     assert UP_TO_DATE in build(project, "--out", preview).output
     assert UP_TO_DATE in build(project).output
+
+
+def test_a_file_in_a_symlinked_folder_is_an_input(project, tmp_path):
+    shared = tmp_path / "shared-assets"
+    shared.mkdir()
+    (shared / "logo.txt").write_text("one\n")
+    (project / "assets" / "shared").symlink_to(shared, target_is_directory=True)
+    (project / "assets" / "loop").symlink_to(project / "assets", target_is_directory=True)   # a loop ends
+    try:
+        assert UP_TO_DATE not in build(project).output
+        assert UP_TO_DATE in build(project).output
+        (shared / "logo.txt").write_text("two\n")
+        assert UP_TO_DATE not in build(project).output
+    finally:
+        (project / "assets" / "shared").unlink()
+        (project / "assets" / "loop").unlink()
