@@ -107,17 +107,23 @@ def _installed() -> list[str]:
 
 
 def _external_files(project_root: Path) -> list[Path]:
-    """Files outside the project the configuration names (read without loading the project)."""
+    """Files the configuration names, which may lie outside the project (read without loading it):
+    the piper voice model and the video theme's fonts."""
     import tomllib
 
     paths = []
-    try:
-        raw = tomllib.loads((project_root / "storygen.toml").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return paths
-    model = (raw.get("video") or {}).get("voice_model") if isinstance(raw.get("video"), dict) else None
-    if isinstance(model, str) and model:
-        paths += [project_root / model, project_root / (model + ".json")]
+    for name, keys in (("storygen.toml", ("voice_model",)), ("templates/video/theme.toml", ("font", "font_bold"))):
+        try:
+            raw = tomllib.loads((project_root / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        table = raw.get("video", {}) if name == "storygen.toml" else raw
+        for key in keys:
+            value = table.get(key) if isinstance(table, dict) else None
+            if isinstance(value, str) and value:
+                paths.append(project_root / value)           # an absolute value stays absolute
+                if key == "voice_model":
+                    paths.append(project_root / (value + ".json"))
     return paths
 
 

@@ -165,3 +165,15 @@ def test_a_file_in_a_symlinked_folder_is_an_input(project, tmp_path):
     finally:
         (project / "assets" / "shared").unlink()
         (project / "assets" / "loop").unlink()
+
+
+def test_a_font_outside_the_project_named_by_the_video_theme_is_an_input(project, tmp_path):
+    font = tmp_path / "fonts" / "Brand.ttf"
+    font.parent.mkdir()
+    font.write_bytes(b"first")
+    (project / "templates" / "video").mkdir(parents=True, exist_ok=True)
+    (project / "templates" / "video" / "theme.toml").write_text(f'font = "{font}"\n')
+    build(project, "--force")
+    assert UP_TO_DATE in build(project).output
+    font.write_bytes(b"second")
+    assert UP_TO_DATE not in build(project).output
