@@ -18,11 +18,15 @@ from pathlib import Path
 import click
 
 from .compose.assemble import compose_all
+from . import uptodate
 from .compose.rules import check_composites
+from .cache import cache_root
+from .config import load_config
 from .errors import CheckFailed
 from .model import Composite, Finding, Project
 from .project import load_project, require_story
 from .publish import publish, staging, write_json
+from .uptodate import UpToDate
 
 
 @dataclass
@@ -94,31 +98,46 @@ def _guard(project: Project, composites: list[Composite]):
     return privacy.guard_project(project, composites)
 
 
-def report(result: CheckResult, *, echo=click.echo) -> None:
-    """Print findings, one line each, worst first; silence when there are none."""
+def report(result: CheckResult, *, echo=click.echo) -> list[str]:
+    """Print findings, one line each, worst first; silence when there are none. Returns the lines."""
     findings = list(result.findings)
     if result.privacy is not None:
         findings.extend(result.privacy.findings)
     order = {"block": 0, "signoff": 1, "warn": 2}
-    for finding in sorted(findings, key=lambda f: (order[f.action], f.story or "", f.rule)):
-        echo(finding.format(), err=True)
+    lines = [f.format() for f in sorted(findings, key=lambda f: (order[f.action], f.story or "", f.rule))]
+    for line in lines:
+        echo(line, err=True)
+    return lines
 
 
 def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...] = (), drafts: bool = False,
           out: Path | None = None, formats: list[str] | None = None, quality: str | None = None,
           burn_captions: bool | None = None, jobs: int = 1, timings: Timings | None = None,
-          progress: bool | None = None) -> CheckResult:
-    """Build the site and videos for every publishable story into `out` (default build/)."""
+          progress: bool | None = None, reuse: bool = False) -> CheckResult | UpToDate:
+    """Build the site and videos for every publishable story into `out` (default build/).
+
+    With `reuse`, first fingerprint every input (storygen.uptodate) and return an
+    `UpToDate` without loading the project when `out` was built from exactly these.
+    """
     timings = timings or Timings()
     progress = sys.stderr.isatty() if progress is None else progress
+    default_out = project_root / load_config(project_root).build.output
+    out = (out or default_out).resolve()
+    parts = ["private"] + [p for p in ("video", "site") if only in (None, p)]
+    with timings.phase("fingerprint"):
+        options = {"only": only, "slugs": list(slugs), "drafts": drafts, "out": str(out), "formats": formats,
+                   "quality": quality, "burn_captions": burn_captions, "jobs": jobs}
+        inputs = uptodate.fingerprint(project_root, out, options, default_out)
+        if reuse:
+            done = uptodate.check_stamp(project_root, out, parts, inputs)
+            if done is not None:
+                return done
     result = check(project_root, drafts=drafts, slugs=slugs, timings=timings)
-    report(result)
+    warnings = report(result)
     if result.blocking:
         raise CheckFailed("the build stopped before writing anything: fix the findings above "
                           "(run `storygen check` to see them again)")
     project, composites = result.project, result.composites
-    out = (out or project.root / project.config.build.output).resolve()
-    parts = ["private"] + [p for p in ("video", "site") if only in (None, p)]
     with staging(out) as stage:
         if "video" in parts:
             with timings.phase("render.video"):
@@ -137,7 +156,7 @@ def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...]
             for name, seconds in site_timings.items():
                 timings.phases[f"  {name}"] = seconds
         with timings.phase("scan"):
-            scan_findings = _scan(project, composites, stage, parts)
+            scan_findings = _scan(project, composites, stage, parts, result.privacy)
         _write_private(project, composites, result, scan_findings, stage / "private")
         if scan_findings:
             for finding in scan_findings:
@@ -145,20 +164,18 @@ def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...]
             raise CheckFailed("private or identifying text reached a file about to be published; "
                               f"nothing was published and {out} is unchanged")
         with timings.phase("publish"):
-            publish(stage, out, parts)
+            publish(stage, out, parts, trash_root=cache_root(project.root) / "trash")
+    uptodate.write_stamp(project_root, out, parts, inputs, warnings)
     return result
 
 
-def _scan(project: Project, composites: list[Composite], stage: Path, parts: list[str]) -> list[Finding]:
+def _scan(project: Project, composites: list[Composite], stage: Path, parts: list[str], report) -> list[Finding]:
     if not project.config.privacy.enabled:
         return []
     from . import privacy
 
-    findings = []
-    for part in ("site", "video"):
-        if part in parts and (stage / part).is_dir():
-            findings.extend(privacy.scan_output(stage / part, project, composites))
-    return findings
+    folders = [stage / part for part in ("site", "video") if part in parts and (stage / part).is_dir()]
+    return privacy.scan_output(folders, project, composites, report) if folders else []
 
 
 def _write_private(project: Project, composites: list[Composite], result: CheckResult,

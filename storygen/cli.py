@@ -94,20 +94,28 @@ def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], priv
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Render this many videos at once (one process each).")
 @click.option("--timings", is_flag=True, help="Print how long each phase took.")
-def build(project_root, only, slugs, drafts, out, formats, quality, burn_captions, jobs, timings):
+@click.option("--force", is_flag=True, help="Rebuild even when nothing changed since the last build.")
+def build(project_root, only, slugs, drafts, out, formats, quality, burn_captions, jobs, timings, force):
     """Check everything, then write the site and videos into build/.
 
     Nothing is published unless every check passes, and a failed build leaves
-    the previous build/ exactly as it was.
+    the previous build/ exactly as it was. When no input, option or tool changed
+    since the last build and build/ is as that build left it, nothing is redone.
     """
-    from .build import Timings, build as run_build
+    from .build import Timings, UpToDate, build as run_build
 
     clock = Timings()
     result = run_build(project_root, only=only, slugs=slugs, drafts=drafts, out=out,
                        formats=list(formats) or None, quality=quality, burn_captions=burn_captions,
-                       jobs=jobs, timings=clock)
+                       jobs=jobs, timings=clock, reuse=not force)
     if timings:
         click.echo(clock.table(), err=True)
+    if isinstance(result, UpToDate):
+        for line in result.warnings:
+            click.echo(line, err=True)
+        click.echo(f"{out or result.out.name}/ is already up to date (nothing changed since the last build; "
+                   f"--force rebuilds anyway)", err=True)
+        return
     count = len(result.composites)
     click.echo(f"built {count} {'story' if count == 1 else 'stories'} into "
                f"{out or result.project.config.build.output}/", err=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,13 +25,17 @@ def staging(out: Path):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish(stage: Path, out: Path, parts: list[str]) -> None:
+def publish(stage: Path, out: Path, parts: list[str], trash_root: Path | None = None) -> None:
     """Replace each of `out/<part>` with `stage/<part>`, one rename each.
 
-    Parts not listed (say, video/ during `--only site`) are left as they were.
+    Parts not listed (say, video/ during `--only site`) are left as they were. The
+    replaced folders are renamed into `trash_root` (a cache folder) when it is on the
+    same filesystem, and deleted there by a background process: deleting thousands of
+    files took seconds, after the new output was already in place. Otherwise they
+    are deleted here.
     """
     out.mkdir(parents=True, exist_ok=True)
-    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+    trash = _trash_folder(out, trash_root)
     try:
         for part in parts:
             new, current = stage / part, out / part
@@ -39,7 +45,43 @@ def publish(stage: Path, out: Path, parts: list[str]) -> None:
                 os.replace(current, trash / part)
             os.replace(new, current)
     finally:
+        _discard(trash, trash_root)
+
+
+def _trash_folder(out: Path, trash_root: Path | None) -> Path:
+    if trash_root is not None:
+        try:
+            trash_root.mkdir(parents=True, exist_ok=True)
+            if trash_root.stat().st_dev == out.stat().st_dev:      # a rename, not a copy
+                return Path(tempfile.mkdtemp(prefix="old-", dir=trash_root))
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+
+
+# Run detached: it outlives this process, holds none of its files open, and prints nothing.
+_DELETE = "import shutil, sys, pathlib\nfor p in pathlib.Path(sys.argv[1]).glob('done-*'): shutil.rmtree(p, True)"
+
+
+def _discard(trash: Path, trash_root: Path | None) -> None:
+    """Delete `trash`: in the background when it sits in `trash_root`, else here.
+
+    A trash folder is renamed `done-*` once nothing more goes into it, and the background
+    process deletes only `done-*` folders (this one and any an interrupted deletion left),
+    never the `old-*` folder another build is still filling.
+    """
+    if trash_root is None or trash.parent != trash_root:
         shutil.rmtree(trash, ignore_errors=True)
+        return
+    try:
+        done = trash_root / ("done-" + trash.name)
+        os.replace(trash, done)
+        subprocess.Popen([sys.executable, "-c", _DELETE, str(trash_root)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True,
+                         start_new_session=True, cwd=str(trash_root))
+    except OSError:
+        for path in (trash, trash_root / ("done-" + trash.name)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def write_json(path: Path, data) -> None:

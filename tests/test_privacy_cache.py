@@ -1,6 +1,8 @@
 """Between runs the guard remembers only hashes of clean texts: never a span, never a finding."""
 import re
 
+import pytest
+
 from projectkit import edit, write_project
 from storygen.build import check
 from storygen.privacy.detect import Detector
@@ -14,7 +16,8 @@ def test_cache_holds_only_hashes_of_clean_texts(tmp_path):
     assert any(f.rule == "R1" for f in first.privacy.findings)
     [cache] = (root / ".storygen-cache" / "privacy").glob("clean-*.txt")
     lines = cache.read_text().split()
-    assert lines and all(re.fullmatch(r"[0-9a-f]{32}", line) for line in lines)
+    # Clean-text hashes, and per composite the quasi-identifier types found (labels only).
+    assert lines and all(re.fullmatch(r"[0-9a-f]{32}|qi=[0-9a-f]{32}=[a-z:+]*", line) for line in lines)
     assert b"07700" not in cache.read_bytes() and b"Ring" not in cache.read_bytes()
     # The same text is found again on the next run, in a fresh detector that reads the cache.
     detector = Detector()
@@ -52,8 +55,11 @@ def test_output_scan_rescans_only_changed_files_and_never_trusts_stale_verdicts(
         (site / f"page{i}.html").write_text(f"<p>Page {i}: we stopped counting calls.</p>")
     assert scan_output(site, checked.project, checked.composites) == []
     [verdicts] = (root / ".storygen-cache" / "privacy").glob("files-*.txt")
-    assert len(verdicts.read_text().split()) == 3
-    assert b"counting" not in verdicts.read_bytes()
+    lines = verdicts.read_text().split()
+    assert len([line for line in lines if not line.startswith("s:")]) == 3
+    # The ids and text hashes searched for are listed as hashes only (never the values).
+    assert len([line for line in lines if line.startswith("s:")]) == 2 * len(checked.project.excerpts)
+    assert b"counting" not in verdicts.read_bytes() and b"S01" not in verdicts.read_bytes()
     # A planted value in a page that scanned clean before is caught: its bytes changed.
     (site / "page1.html").write_text("<p>Page 1: ring 07700 900123.</p>")
     assert any("07700 900123" in f.span for f in scan_output(site, checked.project, checked.composites))
@@ -83,3 +89,55 @@ def test_a_new_excerpt_id_in_an_unchanged_clean_page_is_still_caught(tmp_path):
     second = check(root)
     findings = scan_output(site, second.project, second.composites)
     assert any("ZS01-10" in f.span or "ZS01-10" in f.message for f in findings), [f.format() for f in findings]
+
+
+def test_after_an_edit_unchanged_pages_are_searched_for_the_new_values_only(tmp_path, monkeypatch):
+    from storygen.privacy import scan, scan_output
+
+    root = write_project(tmp_path / "p")
+    site = tmp_path / "site"
+    site.mkdir()
+    for i in range(3):
+        (site / f"page{i}.html").write_text(f"<p>Page {i}: we stopped counting calls.</p>")
+    first = check(root)
+    assert scan_output(site, first.project, first.composites) == []
+    searched = []
+    real_raw = scan.OutputScanner._raw
+    monkeypatch.setattr(scan.OutputScanner, "_raw", lambda self, path, rel, data, literals=None:
+                        searched.append(literals) or real_raw(self, path, rel, data, literals))
+    assert scan_output(site, first.project, first.composites) == []
+    assert searched == []                     # nothing new to look for: the bytes are trusted as they are
+    # An edited excerpt has a new text hash: the unchanged pages are searched for it alone.
+    excerpt = next(iter(first.project.excerpts.values()))
+    path = root / excerpt.origin.path
+    path.write_text(path.read_text().replace(excerpt.text.split()[0], "Honestly " + excerpt.text.split()[0], 1))
+    second = check(root)
+    new_hashes = {e.text_hash for e in second.project.excerpts.values()} - \
+        {e.text_hash for e in first.project.excerpts.values()}
+    assert len(new_hashes) == 1
+    assert scan_output(site, second.project, second.composites) == []
+    assert len(searched) == 3 and all(set(lit.labels) == {h.lower() for h in new_hashes} for lit in searched)
+    # ... and an unchanged page that scanned clean before the edit but holds the new hash is caught.
+    monkeypatch.setenv("STORYGEN_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    (site / "page0.html").write_text(f"<p>Page 0: we stopped counting calls.</p><!-- {new_hashes.pop()} -->")
+    assert scan_output(site, first.project, first.composites) == []
+    findings = scan_output(site, second.project, second.composites)
+    assert [f.origin.path.name for f in findings] == ["page0.html"] and searched[-1] is not None
+
+
+def test_quasi_identifier_types_are_remembered_as_labels(tmp_path, monkeypatch):
+    from storygen.privacy import quasi
+
+    text = "She is a single mum in her forties and goes to the mosque."
+    one = Detector()
+    one.use_clean_cache(tmp_path / "cache")
+    found = one.qi_types(text)
+    assert found == quasi.qi_types(text) and {"family", "age", "special:religion"} <= found
+    assert one.qi_types("We listened.") == set()
+    one.save_clean_cache()
+    monkeypatch.setattr(quasi, "qi_types", lambda text: pytest.fail("not remembered"))
+    two = Detector()
+    two.use_clean_cache(tmp_path / "cache")
+    assert two.qi_types(text) == found and two.qi_types("We listened.") == set()
+    [cache] = (tmp_path / "cache").glob("clean-*.txt")
+    assert b"mum" not in cache.read_bytes() and b"mosque" not in cache.read_bytes()

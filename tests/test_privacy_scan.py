@@ -298,3 +298,24 @@ def test_strip_keeps_palette_transparency(tmp_path):
     with Image.open(png) as out:
         assert out.info.get("transparency") == 0
         assert "Author" not in out.info
+
+
+def test_scan_over_several_processes_finds_what_one_finds(setup, monkeypatch, tmp_path):
+    """Files are read through on every CPU on a cold build: the findings are the same, in order."""
+    project, composites, site = setup
+    page = (site / "time-to-listen" / "index.html").read_text("utf-8")
+    for i in range(40):        # enough files for a process pool (parallel.MIN_ITEMS)
+        extra = f"<p>Ring {PHONE} about S01-01.</p>" if i in (7, 31) else ""
+        (site / f"page-{i:02d}.html").write_text(page.replace("</body>", extra + "</body>"), "utf-8")
+    import storygen.parallel
+
+    pools = []
+    real_pool = storygen.parallel.ProcessPoolExecutor
+    monkeypatch.setattr(storygen.parallel, "ProcessPoolExecutor", lambda **kw: pools.append(kw) or real_pool(**kw))
+    results = []
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("STORYGEN_JOBS", jobs)
+        monkeypatch.setenv("STORYGEN_CACHE_DIR", str(tmp_path / f"cache-{jobs}"))
+        results.append([f.format() for f in scan_output(site, project, composites)])
+    assert results[0] == results[1] and pools     # the second run did use a pool
+    assert sum(PHONE in line for line in results[0]) == 2 and sum("excerpt id" in line for line in results[0]) == 2

@@ -467,7 +467,7 @@ def test_cards_drawn_in_worker_processes_are_identical(monkeypatch):
     import threading
 
     from storygen.site.cards import card_inputs, draw_card
-    from storygen.site.parallel import MIN_ITEMS, pmap
+    from storygen.parallel import MIN_ITEMS, pmap
 
     monkeypatch.setenv("STORYGEN_JOBS", "2")
     if threading.active_count() > 1:

@@ -156,6 +156,8 @@ class Detector:
         self._clean: set[str] = set()
         self._clean_path: Path | None = None
         self._clean_dirty = False
+        self._added: list[str] = []           # clean hashes found since the last drain_clean()
+        self._qi: dict[str, str] | None = None  # text hash -> "+"-joined types, from "qi=" entries
         self._allowed_domains = {d.lower().lstrip(".") for d in self.settings.allowed_domains}
 
     def scan(self, text: str) -> tuple[Hit, ...]:
@@ -170,6 +172,7 @@ class Detector:
             cached = self._cache[key] = self._scan(text)
         if not cached and self._clean_path is not None:
             self._clean.add(key)
+            self._added.append(key)
             self._clean_dirty = True
         return cached
 
@@ -186,7 +189,47 @@ class Detector:
         # folder starts from its own file, never from another project's verdicts.
         self._clean_path = path
         self._clean = read_hashes(path)
+        self._qi = None
         self._clean_dirty = False
+
+    def qi_types(self, text: str) -> set[str]:
+        """`quasi.qi_types(text)`, remembered between runs in the clean cache.
+
+        An entry is `qi=<hash of the text>=<types>`: the types are rule labels
+        ("age", "special:health"), never text, so nothing identifying reaches the disk.
+        """
+        key = hashlib.blake2b(b"qi\0" + text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        if self._qi is None:
+            self._qi = dict(e[3:].split("=", 1) for e in self._clean if e.startswith("qi="))
+        known = self._qi.get(key)
+        if known is not None:
+            return set(known.split("+")) if known else set()
+        found = quasi.qi_types(text)
+        entry = "+".join(sorted(found))
+        self._qi[key] = entry
+        if self._clean_path is not None:
+            self._clean.add(f"qi={key}={entry}")
+            self._added.append(f"qi={key}={entry}")
+            self._clean_dirty = True
+        return found
+
+    def known_clean(self, text: str) -> bool:
+        """True when `text` is remembered as clean (a cheap look-up, no scan)."""
+        if not text or not text.strip():
+            return True
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() in self._clean
+
+    def drain_clean(self) -> list[str]:
+        """Clean-text hashes found since the last call: a worker process hands them back."""
+        added, self._added = self._added, []
+        return added
+
+    def add_clean(self, keys: list[str]) -> None:
+        """Merge clean-text hashes a worker process found."""
+        if self._clean_path is not None and keys:
+            self._clean.update(keys)
+            self._clean_dirty = True
+            self._qi = None
 
     def save_clean_cache(self) -> None:
         if self._clean_path is None or not self._clean_dirty:

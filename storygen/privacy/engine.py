@@ -14,6 +14,7 @@ The engine is expensive to build (~0.5 s), so one instance is shared per process
 from __future__ import annotations
 
 import functools
+import re
 
 from .domains import OFFLINE_TLD, registered_domain  # noqa: F401  (sets the offline cache first)
 from .entities import PRESIDIO_ENTITIES  # noqa: F401
@@ -72,17 +73,56 @@ def _recognizers() -> tuple:
     return tuple(analyzer().registry.get_recognizers(language="en", entities=list(PRESIDIO_ENTITIES)))
 
 
-def presidio_hits(text: str) -> list[tuple[str, int, int, float]]:
+# What a recognizer cannot match without: every pattern of the card, NHS, NINO, IBAN and
+# driving-licence recognizers has a [0-9] or \d; IP addresses need a digit or ":"; email
+# needs "@"; every URL pattern has "[.]" followed by a top-level domain, each of which starts
+# with a letter (tests/test_privacy_fastpaths.py checks the installed patterns). Phone numbers need digits too (and detect.py drops a phone hit with fewer than
+# ten characters for which str.isdigit() is true, so a text with fewer cannot have one).
+# Prose has none of these, and skipping
+# a recognizer on a text that lacks them changes nothing while saving most of Presidio's time.
+_DIGIT_ENTITIES = frozenset({"CREDIT_CARD", "UK_NHS", "UK_NINO", "IBAN_CODE", "UK_DRIVING_LICENCE"})
+_DIGIT = re.compile(r"\d")
+_DOT_LETTER = re.compile(r"\.[^\W\d_]")     # any letter: a superset of [a-z] under IGNORECASE
+
+
+def _digits(text: str) -> int:
+    """How many characters of `text` have str.isdigit() true (as detect.py counts them)."""
+    if text.isascii():
+        return len(_DIGIT.findall(text))         # in ASCII, isdigit() is exactly 0-9
+    return sum(c.isdigit() for c in text)
+
+
+def _needed(recognizer, text: str, digit: bool) -> bool:
+    entities = set(recognizer.supported_entities)
+    if entities <= _DIGIT_ENTITIES:
+        return digit
+    if entities == {"PHONE_NUMBER"}:
+        # detect.py keeps a phone hit only with ten or more digits in it.
+        return _digits(text) >= 10
+    if entities == {"IP_ADDRESS"}:
+        return ":" in text or (digit and "." in text)     # IPv6 has ":", IPv4 dotted digits
+    if entities == {"EMAIL_ADDRESS"}:
+        return "@" in text
+    if entities == {"URL"}:
+        return _DOT_LETTER.search(text) is not None
+    return True
+
+
+def presidio_hits(text: str, prefilter: bool = True) -> list[tuple[str, int, int, float]]:
     """(entity, start, end, score) for every Presidio pattern match in `text`.
 
     We call the registry's recognizers directly rather than `AnalyzerEngine.analyze`:
     with the no_op engine its context enhancement has nothing to work with (no
     lemmas) and deep-copies every result, which cost a third of the time. Our own
-    context window replaces it (detect.py).
+    context window replaces it (detect.py). Recognizers that cannot match (see
+    `_needed`) are not run unless `prefilter` is off (tests compare both).
     """
     entities = list(PRESIDIO_ENTITIES)
     out = []
+    digit = _DIGIT.search(text) is not None
     for recognizer in _recognizers():
+        if prefilter and not _needed(recognizer, text, digit):
+            continue
         for r in recognizer.analyze(text=text, entities=entities, nlp_artifacts=None) or ():
             if r.entity_type in PRESIDIO_ENTITIES and r.score > 0:
                 out.append((PRESIDIO_ENTITIES[r.entity_type], r.start, r.end, r.score))

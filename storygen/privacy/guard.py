@@ -58,6 +58,8 @@ class GuardReport:
     verdicts: dict[str, str] = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     stale_signoffs: list[SignOff] = field(default_factory=list)
+    # The Guard that made this report (private knowledge, warm detector): the output scan reuses it.
+    guard: "Guard | None" = field(default=None, repr=False, compare=False)
 
     @property
     def blocking(self) -> bool:
@@ -175,7 +177,7 @@ class Guard:
                  "EVENT": "event"}
         types = {kinds[f.entity] for f in findings if f.entity in kinds}
         whole = "\n".join(t for _, t, _, _ in texts if t)
-        for t in quasi.qi_types(fold(whole).text):
+        for t in self.detector.qi_types(fold(whole).text):
             types.add(t.split(":", 1)[1] if t.startswith("special:") else t)
         special = sorted(t for t in types if t in quasi.SPECIAL)
         out = []
@@ -279,11 +281,13 @@ def _describe(hit: Hit) -> str:
 def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
     """Run the guard over every published text of every composite (see module docstring)."""
     guard = Guard(project)
-    report = GuardReport(settings=_audit_settings(guard))
+    report = GuardReport(settings=_audit_settings(guard), guard=guard)
     report.findings += map_findings(guard.knowledge)
     report.findings += project_texts(guard)
-    for composite in sorted(composites, key=lambda c: c.story.slug):
-        found = guard.check_composite(composite)
+    ordered = sorted(composites, key=lambda c: c.story.slug)
+    for composite, (found, used, clean) in zip(ordered, _check_all(guard, ordered)):
+        guard.used_signoffs |= used
+        guard.detector.add_clean(clean)
         report.findings += found
         report.verdicts[composite.story.slug] = verdict(found)
     report.findings += reuse_findings(guard, composites)
@@ -296,6 +300,40 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
             field="sign-off"))
     guard.detector.save_clean_cache()
     return report
+
+
+_WORK: tuple = ()    # (guard, composites) for forked workers
+
+
+def _check_one(i: int):
+    guard, composites = _WORK
+    guard.used_signoffs = set()
+    found = guard.check_composite(composites[i])
+    return found, guard.used_signoffs, guard.detector.drain_clean()
+
+
+def _check_all(guard: Guard, composites: list[Composite]) -> list:
+    """check_composite for each, over the CPUs on a cold build (composites are independent).
+
+    Each result carries what the worker changed in the guard (sign-offs used, clean-text
+    hashes), for the caller to merge: a forked worker's own state is thrown away.
+    """
+    from ..parallel import MIN_ITEMS, pmap
+
+    global _WORK
+    used, guard.used_signoffs = guard.used_signoffs, set()
+    guard.detector.drain_clean()
+    _WORK = (guard, composites)
+    # A rebuild finds nearly every text in the clean cache: then starting processes costs
+    # more than the look-ups they would share.
+    cold = sum(1 for c in composites if not all(guard.detector.known_clean(s.text) for s in c.segments))
+    try:
+        if cold < MIN_ITEMS:
+            return [_check_one(i) for i in range(len(composites))]
+        return pmap(_check_one, list(range(len(composites))))
+    finally:
+        _WORK = ()
+        guard.used_signoffs = used
 
 
 def project_texts(guard: Guard) -> list[GuardFinding]:

@@ -6,7 +6,7 @@ transcripts, image metadata, video container metadata and subtitle tracks,
 file and folder names — and run the detectors on it. Independently, the raw
 bytes of every file are searched for every private literal (source ids,
 excerpt ids, text hashes, original values in the pseudonym map, deny-list
-terms) with one compiled alternation, so a value hidden where no extractor
+terms) by token look-up (privacy.literals), so a value hidden where no extractor
 looks is still found.
 
 Detector hits the guard already reported and that do not block (warnings,
@@ -25,7 +25,7 @@ from pathlib import Path
 from ..cache import cache_root, read_hashes, write_hashes
 from ..model import Composite, Finding, Origin, Project
 from .detect import code_digest
-from .guard import Guard, GuardFinding, _words
+from .guard import Guard, GuardFinding, GuardReport, _words
 from .literals import Literals
 from .media import IMAGE_SUFFIXES, MEDIA_SUFFIXES, TECHNICAL_KEYS, image_metadata, media_metadata
 from .textnorm import fold_key
@@ -48,6 +48,8 @@ XML_SUFFIXES = frozenset({".xml", ".atom", ".rss", ".svg", ".opml"})
 JSON_SUFFIXES = frozenset({".json", ".webmanifest", ".jsonld"})
 CAPTION_SUFFIXES = frozenset({".vtt", ".srt"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".csv", ".tsv"})
+# Rules guard_project reports besides check_composite's findings (long quotes, stale sign-offs).
+REPORT_ONLY = frozenset({"R14", "R17"})
 _TIMING = re.compile(r"^\s*(?:\d+\s*$|(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->.*$|WEBVTT.*$|NOTE\b.*$"
                      r"|STYLE\s*$|REGION\s*$)")
 
@@ -161,15 +163,23 @@ def _caption_text(text: str) -> list[str]:
 
 
 class OutputScanner:
-    def __init__(self, project: Project, composites: list[Composite]):
-        self.guard = Guard(project)
+    def __init__(self, project: Project, composites: list[Composite], report: GuardReport | None = None):
+        reuse = report is not None and report.guard is not None and report.guard.project is project
+        self.guard = report.guard if reuse else Guard(project)
         self.detector = self.guard.detector
-        # What the guard already saw and let through (warnings, sign-offs).
+        # What the guard already saw and let through (warnings, sign-offs) in these composites.
+        # The check phase's report holds exactly that (guard_project ran check_composite on
+        # every composite); without one, the guard runs again here.
         self.known: set[tuple[str, str]] = set()
-        for comp in composites:
-            for f in self.guard.check_composite(comp):
-                if f.resolved:
-                    self.known.add((f.entity, fold_key(f.span)))
+        if report is not None:
+            slugs = {comp.story.slug for comp in composites}
+            self.known = {(f.entity, fold_key(f.span)) for f in report.findings
+                          if f.resolved and f.story in slugs and f.rule not in REPORT_ONLY}
+        else:
+            for comp in composites:
+                for f in self.guard.check_composite(comp):
+                    if f.resolved:
+                        self.known.add((f.entity, fold_key(f.span)))
         secrets = self.guard.knowledge.secrets()
         for sid in project.sources:
             secrets.setdefault(sid, "a source id (private provenance)")
@@ -183,17 +193,22 @@ class OutputScanner:
                     if value:
                         secrets.setdefault(value, f"{label} (private provenance)")
         self.literals = _literals_for(secrets)
+        self._secrets = secrets
         # The team's own configured words (site title, theme names) went through the guard
         # (guard.project_texts); on the pages they are expected.
         site = getattr(project.config, "site", None)
         own = [getattr(site, k, "") for k in ("title", "description", "author", "method_statement")]
         own += [c.name for c in project.codes.values()] + [c.description for c in project.codes.values()]
         self.own_chunks = {" ".join(t.split()) for t in own if t}
+        # Verdicts per distinct text within this scan: navigation, footer and disclosure
+        # repeat on every page and are looked at once.
+        self._verdicts: dict[tuple[str, bool, bool], list[tuple[str, str, str, str]]] = {}
         self._load_clean_files(project)
 
     def scan(self, folder: Path) -> list[Finding]:
         folder = Path(folder)
-        findings: list[Finding] = []
+        per_path: list[list[Finding]] = []
+        todo: list[tuple[int, Path, Path, str]] = []     # files to read through: (slot, path, rel, key)
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
             # File and folder names (each level is checked where it first appears: its own entry).
@@ -202,32 +217,43 @@ class OutputScanner:
             # number or a domain. Literal secrets are still searched in the full name above all.
             name = _without_hashes(path.name)
             kind = "file name" if path.is_file() else "folder name"
-            findings += self._literal_only(path.name, rel, kind)
-            findings += self._text(_words(Path(name).stem if path.is_file() else name), rel, kind, names=True)
-            findings += self._text(name, rel, kind, names=False, urls=False)
+            found = self._literal_only(path.name, rel, kind)
+            found += self._text(_words(Path(name).stem if path.is_file() else name), rel, kind, names=True)
+            found += self._text(name, rel, kind, names=False, urls=False)
+            per_path.append(found)
             if path.is_file():
                 data = path.read_bytes()
                 key = hashlib.blake2b(path.suffix.lower().encode() + b"\0" + data, digest_size=16).hexdigest()
                 if key in self.clean_files:
                     # These exact bytes scanned clean under these settings and this private
-                    # knowledge. Excerpt ids and text hashes change with every edit and are left
-                    # out of that key: they are plain ASCII, so the raw-bytes search is a
-                    # complete check for them and is repeated here.
-                    findings += self._raw(path, rel, data)[0]
-                    continue
-                found = self._file(path, rel, data)
-                if not found:
-                    self.clean_files.add(key)
-                findings += found
+                    # knowledge, and were searched for every excerpt id and text hash the
+                    # cache lists. Ids and hashes change with every edit and are left out of
+                    # the cache's name: the bytes are searched here for the ones it does not list.
+                    more = self._raw(path, rel, data, self._unsearched)[0] if self._unsearched else []
+                    found += more
+                    if not more:
+                        self._verified.add(key)
+                else:
+                    todo.append((len(per_path) - 1, path, rel, key))
+        # Files are independent: on a cold build they are read through on every CPU.
+        for (slot, _, _, key), (found, clean) in zip(todo, _scan_files(self, [(p, r) for _, p, r, _ in todo])):
+            self.detector.add_clean(clean)
+            if not found:
+                self.clean_files.add(key)
+                self._verified.add(key)
+            per_path[slot] += found
         self.detector.save_clean_cache()
         self._save_clean_files()
-        return _dedupe(findings)
+        return _dedupe([f for found in per_path for f in found])
 
     # -- remembered verdicts ---------------------------------------------------------
     # Between builds only hashes of files that scanned clean are kept: a rebuild re-reads
     # just the files whose bytes changed. The cache file's name carries everything that
-    # could change a verdict — detector settings and code, every private value searched
-    # for, accepted findings, the site's own words — so any change starts afresh.
+    # could change a verdict — detector settings and code, every team-given private value,
+    # accepted findings, the site's own words — so any change starts afresh. Excerpt ids
+    # and text hashes change with every edit, so instead the file also lists a hash of each
+    # one the remembered files were searched for ("s:" lines); a rebuild searches those
+    # files' bytes only for the ids and hashes not listed (after one edit: one text hash).
     def _load_clean_files(self, project: Project) -> None:
         digest = hashlib.sha256()
         team_values = {**self.guard.knowledge.secrets(), **{sid: "source" for sid in project.sources}}
@@ -236,15 +262,26 @@ class OutputScanner:
             digest.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
         folder = cache_root(project.root) / "privacy"
         self._clean_files_path = folder / f"files-{digest.hexdigest()[:16]}.txt"
-        self.clean_files = read_hashes(self._clean_files_path)
-        self._clean_files_loaded = len(self.clean_files)
+        self._clean_files_stored = read_hashes(self._clean_files_path)
+        self.clean_files = {h for h in self._clean_files_stored if not h.startswith("s:")}
+        searched = {h[2:] for h in self._clean_files_stored if h.startswith("s:")}
+        provenance = {k: v for k, v in self._secrets.items() if k not in team_values}
+        self._searched_now = {_value_hash(k) for k in provenance}
+        unsearched = {k: v for k, v in provenance.items() if _value_hash(k) not in searched}
+        self._unsearched = Literals(unsearched) if unsearched and self.clean_files else None
+        self._verified: set[str] = set()       # files clean for every value searched now
 
     def _save_clean_files(self) -> None:
-        if len(self.clean_files) != self._clean_files_loaded:
-            write_hashes(self._clean_files_path, self.clean_files, replaces="files-*.txt")
+        # With values added since, only files checked for them in this run stay remembered.
+        keep = self.clean_files if self._unsearched is None else self._verified
+        entries = keep | {"s:" + h for h in self._searched_now}
+        if entries != self._clean_files_stored:
+            write_hashes(self._clean_files_path, entries, replaces="files-*.txt")
+            self._clean_files_stored = entries
 
-    def _raw(self, path: Path, rel: Path, data: bytes) -> tuple[list[Finding], bytes, str, bool]:
-        """Unpack compressed text and search the raw bytes for every private value."""
+    def _raw(self, path: Path, rel: Path, data: bytes,
+             literals: Literals | None = None) -> tuple[list[Finding], bytes, str, bool]:
+        """Unpack compressed text and search the raw bytes for every private value (or `literals`)."""
         suffix = path.suffix.lower()
         out: list[Finding] = []
         if data[:2] == b"\x1f\x8b":
@@ -256,7 +293,7 @@ class OutputScanner:
                 if unpacked.startswith(b"pagefind_dcd"):      # Pagefind fragment: a tag, then JSON
                     data, suffix = unpacked[len(b"pagefind_dcd"):], ".json"
         binary = suffix in IMAGE_SUFFIXES or suffix in MEDIA_SUFFIXES or b"\x00" in data[:4096]
-        for hit in self.literals.find_bytes(data, binary=binary):
+        for hit in (literals or self.literals).find_bytes(data, binary=binary):
             out.append(_finding("R5", rel, hit.span, f"raw bytes: {hit.label}",
                                 "remove it from the template, data or metadata that produced this file"))
         return out, data, suffix, binary
@@ -307,10 +344,16 @@ class OutputScanner:
     def _text(self, text: str, rel: Path, channel: str, names: bool, urls: bool = True) -> list[Finding]:
         if not text or not text.strip():
             return []
-        out: list[Finding] = []
-        for hit in self.literals.find(text):
-            out.append(_finding("R5", rel, hit.span, f"{channel}: {hit.label}",
-                                "remove it from the template, data or metadata that produced this file"))
+        key = (text, names, urls)
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = self._text_hits(text, names, urls)
+        return [_finding(rule, rel, span, f"{channel}: {what}", hint) for rule, span, what, hint in found]
+
+    def _text_hits(self, text: str, names: bool, urls: bool) -> list[tuple[str, str, str, str]]:
+        """(rule, span, what, hint) for every private value and blocking detector hit in `text`."""
+        out = [("R5", hit.span, hit.label, "remove it from the template, data or metadata that produced this file")
+               for hit in self.literals.find(text)]
         if " ".join(text.split()) in self.own_chunks:
             return out
         for hit in self.detector.scan(_mask_generated_names(text)):
@@ -319,13 +362,41 @@ class OutputScanner:
                 continue
             if (hit.entity, fold_key(hit.span)) in self.known:
                 continue
-            out.append(_finding("R16", rel, hit.span, f"{channel}: {hit.entity.rstrip('?').lower()} "
-                                f"({hit.rule}) in a published file", hit.hint))
+            out.append(("R16", hit.span, f"{hit.entity.rstrip('?').lower()} ({hit.rule}) in a published file",
+                        hit.hint))
         return out
 
     def _literal_only(self, text: str, rel: Path, channel: str) -> list[Finding]:
         return [_finding("R5", rel, h.span, f"{channel}: {h.label}", "strip the metadata")
                 for h in self.literals.find(text)]
+
+
+_WORK: tuple = ()     # (scanner, [(path, rel)]) for forked workers
+
+
+def _scan_one(i: int) -> tuple[list[Finding], list[str]]:
+    scanner, files = _WORK
+    path, rel = files[i]
+    found = scanner._file(path, rel, path.read_bytes())
+    return found, scanner.detector.drain_clean()
+
+
+def _scan_files(scanner: OutputScanner, files: list[tuple[Path, Path]]) -> list:
+    """`scanner._file` over each file, with the clean-text hashes each worker found to merge."""
+    from ..parallel import pmap
+
+    global _WORK
+    scanner.detector.drain_clean()
+    _WORK = (scanner, files)
+    try:
+        return pmap(_scan_one, list(range(len(files))))
+    finally:
+        _WORK = ()
+
+
+def _value_hash(value: str) -> str:
+    """What the cache keeps of an excerpt id or text hash it searched for: a hash, not the value."""
+    return hashlib.blake2b(fold_key(value).lower().encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def _gunzip(data: bytes, limit: int = 64 * 1024 * 1024) -> bytes | None:
@@ -389,6 +460,12 @@ def _literals_for(secrets: dict[str, str]) -> Literals:
     return _LITERALS[key]
 
 
-def scan_output(folder: Path, project: Project, composites: list[Composite]) -> list[Finding]:
-    """Scan every file under `folder` (see module docstring). Every finding is a BLOCK."""
-    return OutputScanner(project, composites).scan(folder)
+def scan_output(folder: Path | list[Path], project: Project, composites: list[Composite],
+                report: GuardReport | None = None) -> list[Finding]:
+    """Scan every file under `folder` (or each of several) (see module docstring). Every finding is a BLOCK.
+
+    `report`, the check phase's GuardReport for these composites, saves running the guard again.
+    """
+    scanner = OutputScanner(project, composites, report)
+    folders = folder if isinstance(folder, list) else [folder]
+    return [f for one in folders for f in scanner.scan(one)]

@@ -10,6 +10,8 @@ original span exactly as the author typed it.
 """
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -34,7 +36,7 @@ class Folded:
 
     original: str
     text: str
-    index: tuple[int, ...]
+    index: tuple[int, ...] | range     # a range when nothing was folded (the identity map)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded span [start, end) back to the original text."""
@@ -49,6 +51,7 @@ class Folded:
         return self.original[a:b]
 
 
+@functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     if ch in _REMOVE:
         return ""
@@ -65,17 +68,30 @@ def _fold_char(ch: str) -> str:
     return folded.translate(_CONFUSABLES)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def fold(text: str) -> Folded:
     """Fold `text` for detection; see the module docstring."""
     if text.isascii():
-        # The common case: nothing to fold, identity map (cheap).
-        return Folded(text, text, tuple(range(len(text))))
+        # The common case: nothing to fold, identity map (a range: nothing is built).
+        return Folded(text, text, range(len(text)))
+    # ASCII characters fold to themselves (none is in _REMOVE): copy the runs between
+    # non-ASCII characters whole, and fold only those.
     out: list[str] = []
     index: list[int] = []
-    for i, ch in enumerate(text):
-        folded = _fold_char(ch)
+    pos = 0
+    for m in _NON_ASCII.finditer(text):
+        i = m.start()
+        if i > pos:
+            out.append(text[pos:i])
+            index.extend(range(pos, i))
+        folded = _fold_char(m.group())
         out.append(folded)
         index.extend([i] * len(folded))
+        pos = i + 1
+    out.append(text[pos:])
+    index.extend(range(pos, len(text)))
     return Folded(text, "".join(out), tuple(index))
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from .cache import Cache, digest, file_digest
-from .parallel import pmap
+from ..parallel import pmap
 from .env import FONTS
 
 WIDTH, HEIGHT = 1200, 630

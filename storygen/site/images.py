@@ -15,7 +15,7 @@ from PIL import Image, ImageOps
 
 from ..errors import AssetError, RenderError
 from .cache import Cache, digest, file_digest
-from .parallel import pmap
+from ..parallel import pmap
 from .public import slugify
 
 WIDTHS = (480, 960, 1600)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import RenderError
 from .cache import Cache, digest
-from .parallel import workers
+from ..parallel import workers
 
 SHARD_SIZE = 100
 MAX_SHARDS = 32

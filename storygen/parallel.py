@@ -1,4 +1,5 @@
-"""Spread CPU-heavy, independent work (share cards, image variants) over the CPUs.
+"""Spread CPU-heavy, independent work (share cards, image variants, the privacy guard and
+output scan on a cold build) over the CPUs.
 
 Only cold builds have much to do; a warm build finds everything in the cache
 and never starts a pool. Results come back in input order, so the output is
