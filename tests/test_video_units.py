@@ -247,3 +247,13 @@ def test_overlay_in_yuv_equals_blending_in_rgb():
     assert np.abs(got[0, 0] - [200, 120, 40]).max() <= 1          # outside the panel: untouched
     with pytest.raises(ValueError):
         planes.Overlay(panel, (1, 2))
+
+
+def test_pictures_convert_band_by_band_exactly_as_whole():
+    from storygen.video import planes
+    rng = np.random.default_rng(3)
+    for h, w in ((300, 401), (257, 256), (128, 130)):
+        rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        whole, banded = planes.Planes(rgb), planes.Planes.banded(rgb)
+        for a, b in ((whole.y, banded.y), (whole.u, banded.u), (whole.v, banded.v)):
+            assert a.shape == b.shape and (a == b).all()

@@ -91,7 +91,7 @@ def encode_video(frames: Iterable, frame: Frame, total_frames: int, out: Path,
     cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y",
            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{frame.width}x{frame.height}",
            # a short input queue: each queued raw frame is width*height*1.5 bytes
-           "-r", str(frame.fps), "-thread_queue_size", "4", "-i", "pipe:0",
+           "-r", str(frame.fps), "-thread_queue_size", "8", "-i", "pipe:0",
            "-map", "0:v:0", "-vf", TAGS, *video_args(frame),
            "-frames:v", str(total_frames), *tail_args(out)]
     # stderr to a file, not a pipe: a chatty ffmpeg must never block on a full pipe
@@ -138,7 +138,7 @@ class _Writer:
     The frame stream reuses its arrays, so each frame is copied into one of a
     few buffers allocated once and passed back and forth: no per-frame allocation."""
 
-    def __init__(self, pipe, depth: int = 2):
+    def __init__(self, pipe, depth: int = 4):
         import queue
         import threading
         self.pipe = pipe

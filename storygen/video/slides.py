@@ -147,7 +147,7 @@ class Pictures:
             return self._cache[rel]
         im = load_picture(self.assets / rel, self.frame.width, self.frame.height, self.story,
                           self.max_upscale)
-        self._cache[rel] = prepared = planes.Planes(np.asarray(im))
+        self._cache[rel] = prepared = planes.Planes.banded(im)
         while len(self._cache) > self.keep:
             self._cache.popitem(last=False)
         return prepared
@@ -257,7 +257,7 @@ class PictureSlide:
                     e = slide.end if k == len(slide.pages) - 1 else starts[k + 1]
                     self.overlays.append((s, e, ov, pos, ink))
 
-        self._yuv_overlays: list[planes.Overlay] | None = None
+        self._yuv_overlays: dict[int, planes.Overlay] = {}     # only those showing
 
     def _progress(self, f: int) -> float:
         return (f - self.slide.start_frame + self.lead_in) / max(1, self.span - 1)
@@ -272,10 +272,15 @@ class PictureSlide:
 
     def frame_at(self, f: int) -> np.ndarray:
         """Frame f as an I420 array; the array is reused, valid until the next call."""
-        if self._yuv_overlays is None:       # converted on first use: stills of cards never need them
-            self._yuv_overlays = [planes.Overlay(np.asarray(ov), pos) for _, _, ov, pos, _ in self.overlays]
         self.move.warp(self.src, self._progress(f), self._frame)
-        for k in self._showing(f):
+        showing = self._showing(f)
+        # converted when it first shows, dropped when it stops (frames come in order)
+        for k in [k for k in self._yuv_overlays if k not in showing]:
+            del self._yuv_overlays[k]
+        for k in showing:
+            if k not in self._yuv_overlays:
+                _, _, ov, pos, _ = self.overlays[k]
+                self._yuv_overlays[k] = planes.Overlay(np.asarray(ov), pos)
             self._yuv_overlays[k].apply(self._frame, self.frame.width, self.frame.height)
         return self._frame
 
