@@ -6,7 +6,8 @@ through `render_videos`, and then has ffmpeg encode the same number of frames
 from still images with the same encoder settings (the floor: no drawing at all).
 Each runs in its own process; peak memory is the largest sum of proportional
 set size (PSS: resident memory, shared pages split between the processes sharing
-them) over that process and its children (ffmpeg included), sampled every 20 ms.
+them) over that process and its children (ffmpeg included), sampled every 50 ms
+(reading smaps is not free: every 20 ms cost the machine a sixth of a core).
 The plain RSS sum, which counts a page shared by two processes twice, is printed too.
 
     python benchmarks/video_bench.py [--lengths 60 300] [--keep DIR]
@@ -204,7 +205,7 @@ def measure(cmd: list[str]) -> tuple[float, tuple[int, int, int], str, float]:
         while not done.is_set():
             total, own, rss_sum = _tree_rss(proc.pid)
             peak[0], peak[1], peak[2] = max(peak[0], total), max(peak[1], own), max(peak[2], rss_sum)
-            time.sleep(0.02)
+            time.sleep(0.05)
     th = threading.Thread(target=sample, daemon=True)
     th.start()
     out, err = proc.communicate()
