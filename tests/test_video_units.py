@@ -257,3 +257,18 @@ def test_pictures_convert_band_by_band_exactly_as_whole():
         whole, banded = planes.Planes(rgb), planes.Planes.banded(rgb)
         for a, b in ((whole.y, banded.y), (whole.u, banded.u), (whole.v, banded.v)):
             assert a.shape == b.shape and (a == b).all()
+
+
+def test_card_pages_turn_at_sentence_ends_when_they_can(tmp_path):
+    # The bundled sample (the repository root): its "six weeks" quotation used to
+    # turn the page after "…the same family's", mid-sentence.
+    from storygen.compose.assemble import compose_all
+    from storygen.project import load_project
+    project = load_project(Path(__file__).resolve().parent.parent)
+    [comp] = [c for c in compose_all(project, [s for s in project.stories if s.approved])
+              if c.story.slug == "room-to-do-the-job"]
+    plan, *_ = build_plan(project, Job(comp, "16:9", "final", True), tmp_path)
+    pages = [s for s in plan.slides if s.unit.kind == "quote" and "six weeks" in s.unit.parts[0]]
+    assert len(pages) >= 2
+    for page in pages[:-1]:
+        assert page.cues[-1].text.rstrip("”").endswith((".", "?", "!")), page.cues[-1].text

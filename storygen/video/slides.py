@@ -9,6 +9,7 @@ area (`Frame.safe`).
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,9 +99,18 @@ def paginate(unit: Unit, durations: list[float], theme: Theme, frame: Frame,
         while b < n and _fits(unit, a, b + 1, theme, frame) and \
                 (unit.on_picture or sum(durations[a:b + 1]) <= budget):
             b += 1
+        if b < n:
+            # a full page turns after the last sentence it finishes, if it finishes one,
+            # so a reader is not left mid-sentence while the slide changes
+            ends = [k for k in range(a + 1, b + 1) if _ends_sentence(unit.cues[k - 1][1])]
+            b = ends[-1] if ends else b
         pages.append((a, b))
         a = b
     return pages
+
+
+def _ends_sentence(lines: tuple[str, ...]) -> bool:
+    return re.search(r"[.!?…][\"”’')\]]*$", lines[-1]) is not None
 
 
 def _fits(unit: Unit, a: int, b: int, theme: Theme, frame: Frame) -> bool:
