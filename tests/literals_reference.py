@@ -1,44 +1,17 @@
 """The trie-regex literal matcher storygen used before token look-up (storygen/privacy/literals.py
 until the token rewrite), kept as the reference the new matcher must cover: every place this one
-flags, the new one flags too (tests/test_privacy_literals.py).
+flags, the new one flags too (tests/test_privacy_fastpaths.py).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+# The trie, its regex emitter, the word-boundary test and the hit type are shared with
+# the product, which still uses them for values token look-up cannot take; what is kept
+# here is the old way of matching every value through them.
+from storygen.privacy.literals import (LiteralHit, _bounded, _emit, _SPACE, _trie, _word_byte,
+                                       _word_char)
 from storygen.privacy.textnorm import fold, fold_key
-
-_SPACE = object()    # trie edge standing for "one or more whitespace characters"
-
-
-@dataclass(frozen=True)
-class LiteralHit:
-    start: int
-    end: int
-    span: str
-    label: str             # says what kind of secret, never the value itself
-
-
-def _trie(keys):
-    root: dict = {}
-    for key in keys:
-        node = root
-        for unit in key:
-            node = node.setdefault(unit, {})
-        node[""] = True
-    return root
-
-
-def _emit(node, esc, space) -> str:
-    alts = []
-    for unit in sorted((k for k in node if k != ""), key=lambda k: (k is not _SPACE, str(k))):
-        alts.append((space if unit is _SPACE else esc(unit)) + _emit(node[unit], esc, space))
-    terminal = "" in node
-    if not alts:
-        return ""
-    body = alts[0] if len(alts) == 1 and not terminal else "(?:" + "|".join(alts) + ")"
-    return body + ("?" if terminal else "")
 
 
 def _text_units(key: str) -> list:
@@ -65,18 +38,6 @@ def _bytes_pattern(keys: list[str]) -> re.Pattern:
     trie = _trie(variants)
     pattern = _emit(trie, lambda b: re.escape(bytes([b])).decode("latin-1"), r"\s+")
     return re.compile(pattern.encode("latin-1"))
-
-
-def _bounded(data, start: int, end: int, is_word) -> bool:
-    return (start == 0 or not is_word(data[start - 1])) and (end >= len(data) or not is_word(data[end]))
-
-
-def _word_byte(b: int) -> bool:
-    return 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122
-
-
-def _word_char(c: str) -> bool:
-    return c.isalnum() or c == "_"
 
 
 class Literals:

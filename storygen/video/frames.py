@@ -107,7 +107,6 @@ class Stills:
     size (the poster) and every slide as a thumbnail (the contact sheet)."""
 
     def __init__(self, plan: Plan, thumb_w: int = 320):
-        self.plan = plan
         self.wanted = {still_frame(plan, k): k for k in range(len(plan.slides))}
         self.thumb_size = (thumb_w, round(thumb_w * plan.frame.height / plan.frame.width))
         self.thumbs: dict[int, Image.Image] = {}

@@ -66,25 +66,19 @@ class Planes:
     Pictures are kept only in this form (1.5 bytes a pixel, against Pillow's 4 for RGB).
     """
 
-    def __init__(self, rgb: np.ndarray):
-        self.y, cb, cr = _ycc(_even(rgb))
-        self.u, self.v = _half(cb), _half(cr)
-
-    @classmethod
-    def banded(cls, rgb: np.ndarray, band: int = 128) -> "Planes":
-        """An RGB picture converted 128 rows at a time: no full-size Y'CbCr copy
-        beside it (about 16 MB less at the peak for a 1080p frame's picture)."""
+    def __init__(self, rgb: np.ndarray, band: int = 128):
+        # Converted 128 rows at a time: no full-size Y'CbCr copy beside the picture
+        # (about 16 MB less at the peak for a 1080p frame's picture).
         h, w = rgb.shape[:2]
-        new = cls.__new__(cls)
-        new.y = np.empty((h + h % 2, w + w % 2), np.uint8)
-        new.u = np.empty(((h + 1) // 2, (w + 1) // 2), np.uint8)
-        new.v = np.empty_like(new.u)
-        for top in range(0, h, band):                   # band is even: chroma rows line up
+        self.y = np.empty((h + h % 2, w + w % 2), np.uint8)
+        self.u = np.empty(((h + 1) // 2, (w + 1) // 2), np.uint8)
+        self.v = np.empty_like(self.u)
+        band += band % 2                                # even: chroma rows line up
+        for top in range(0, h, band):
             y, cb, cr = _ycc(_even(rgb[top:top + band]))
-            new.y[top:top + y.shape[0]] = y
-            new.u[top // 2:top // 2 + y.shape[0] // 2] = _half(cb)
-            new.v[top // 2:top // 2 + y.shape[0] // 2] = _half(cr)
-        return new
+            self.y[top:top + y.shape[0]] = y
+            self.u[top // 2:top // 2 + y.shape[0] // 2] = _half(cb)
+            self.v[top // 2:top // 2 + y.shape[0] // 2] = _half(cr)
 
     @property
     def width(self) -> int:

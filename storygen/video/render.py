@@ -188,10 +188,7 @@ def render_one(project: Project, job: Job, out: Path, bar: "_Bar | None" = None)
     with tempfile.TemporaryDirectory(dir=out, prefix=f".tmp-{slug}-{tag}-") as tmp:
         work = Path(tmp)
         plan, frame, theme, mode = build_plan(project, job, work)
-        pictures = Pictures(assets, frame, slug, cfg.max_upscale)
-        for u in plan.units:           # check every picture before any long work
-            if u.picture is not None:
-                pictures.check(u.picture.image)
+        pictures = Pictures(assets, frame, slug, cfg.max_upscale)   # checked by preflight()
         music = assets / cfg.music if cfg.music else None
         wav = work / "mix.wav"
         sounding = audio.mix(plan, music, wav, slug)

@@ -157,7 +157,7 @@ class Pictures:
             return self._cache[rel]
         im = load_picture(self.assets / rel, self.frame.width, self.frame.height, self.story,
                           self.max_upscale)
-        self._cache[rel] = prepared = planes.Planes.banded(im)
+        self._cache[rel] = prepared = planes.Planes(im)
         while len(self._cache) > self.keep:
             self._cache.popitem(last=False)
         return prepared
@@ -196,7 +196,7 @@ def lower_third(unit: Unit, a: int, b: int, theme: Theme, frame: Frame) -> tuple
         _fit_any(_lower_paras(unit, a, b, theme, frame), x1 - x0, y1 - y0)
     pad = round(frame.unit * 0.025)
     sx0, _, sx1, sy1 = frame.safe
-    x = sx0 + sx0 % 2                      # even: panels line up with the chroma grid
+    x = _even_up(sx0)                      # even: panels line up with the chroma grid
     w, h = _even_down(sx1 - x), _even_up(round(block.height + 2 * pad))
     panel = Image.new("RGBA", (w, h), theme.rgb("panel"))
     ink = draw_block(ImageDraw.Draw(panel), block, (pad, pad, w - pad, h - pad), valign="top")
