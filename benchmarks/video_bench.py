@@ -101,7 +101,7 @@ def shape(length: float) -> tuple[int, int]:
         project = make_project(root)
         words = 16
         for _ in range(6):
-            plan, *_ = build_plan(project, Job(make_composite(slides, words), "16:9", "final", True), root)
+            plan, *_ = build_plan(project, Job(make_composite(slides, words), "16:9", "final", True))
             if abs(plan.duration - length) < 1.5:
                 break
             words = max(4, round(words * (1 + (length - plan.duration) / (plan.duration - 14))))

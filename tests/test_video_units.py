@@ -67,7 +67,7 @@ def test_units_carry_no_provenance_and_disclose_contributors():
 def _plan(tmp_path, fmt="16:9", **kw) -> tuple[Plan, object, object]:
     project = make_project(tmp_path, music=False, **kw)
     job = Job(make_composite(formats=(fmt,)), fmt, "draft", False)
-    plan, frame, theme, _ = build_plan(project, job, tmp_path)
+    plan, frame, theme, _ = build_plan(project, job)
     return plan, theme, Pictures(tmp_path / "assets", frame, "s", 1.0), project
 
 
@@ -102,7 +102,7 @@ def test_long_quote_is_paged_not_shrunk_away(tmp_path):
     project = make_project(tmp_path, music=False)
     long = " ".join(["We kept talking and the plan changed as we went."] * 12)
     job = Job(make_composite(quotes=[long, "Two.", "Three."]), "9:16", "draft", False)
-    plan, *_ = build_plan(project, job, tmp_path)
+    plan, *_ = build_plan(project, job)
     pages = [s for s in plan.slides if s.unit.kind == "quote" and s.unit.parts[0] == long]
     assert len(pages) >= 3
     assert " ".join(c.text for s in pages for c in s.cues).split() == long.split()
@@ -267,8 +267,22 @@ def test_card_pages_turn_at_sentence_ends_when_they_can(tmp_path):
     project = load_project(Path(__file__).resolve().parent.parent)
     [comp] = [c for c in compose_all(project, [s for s in project.stories if s.approved])
               if c.story.slug == "room-to-do-the-job"]
-    plan, *_ = build_plan(project, Job(comp, "16:9", "final", True), tmp_path)
+    plan, *_ = build_plan(project, Job(comp, "16:9", "final", True))
     pages = [s for s in plan.slides if s.unit.kind == "quote" and "six weeks" in s.unit.parts[0]]
     assert len(pages) >= 2
     for page in pages[:-1]:
         assert page.cues[-1].text.rstrip("”").endswith((".", "?", "!")), page.cues[-1].text
+
+
+@pytest.mark.skipif(not __import__("shutil").which("espeak-ng"), reason="espeak-ng is not installed")
+def test_speech_is_synthesised_once_per_phrase_across_plans(tmp_path):
+    # preflight, the render and every other format plan the same phrases: the second
+    # plan must take every clip from the speech cache, not run espeak-ng again
+    project = make_project(tmp_path, music=False, voice="espeak")
+    build_plan(project, Job(make_composite(), "16:9", "draft", False))
+    clips = sorted((tmp_path / ".storygen-cache" / "speech").glob("*.wav"))
+    assert clips
+    stamps = [p.stat().st_mtime_ns for p in clips]
+    build_plan(project, Job(make_composite(), "9:16", "draft", False))
+    assert sorted((tmp_path / ".storygen-cache" / "speech").glob("*.wav")) == clips
+    assert [p.stat().st_mtime_ns for p in clips] == stamps

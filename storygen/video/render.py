@@ -142,8 +142,7 @@ def preflight(project: Project, work: list[Job], out: Path) -> None:
     """Plan every job and check its pictures before any encoding starts, so a
     story over its cap or a bad picture fails in seconds, not after other renders."""
     for job in work:
-        with tempfile.TemporaryDirectory(dir=out, prefix=".tmp-plan-") as tmp:
-            plan, frame, _, _ = build_plan(project, job, Path(tmp))
+        plan, frame, _, _ = build_plan(project, job)
         pictures = Pictures(project.root / "assets", frame, job.composite.story.slug,
                             project.config.video.max_upscale)
         for u in plan.units:
@@ -151,8 +150,8 @@ def preflight(project: Project, work: list[Job], out: Path) -> None:
                 pictures.check(u.picture.image)
 
 
-def build_plan(project: Project, job: Job, workdir: Path) -> tuple[Plan, Frame, object, str]:
-    """The timed plan for one job (speech synthesised into workdir if needed)."""
+def build_plan(project: Project, job: Job) -> tuple[Plan, Frame, object, str]:
+    """The timed plan for one job (speech synthesised, or taken from the speech cache, if needed)."""
     cfg = project.config.video
     story = job.composite.story
     frame = make_frame(job.format, job.quality, cfg.fps, cfg.size)
@@ -161,7 +160,7 @@ def build_plan(project: Project, job: Job, workdir: Path) -> tuple[Plan, Frame, 
     units = build_units(job.composite, voice.voiced_by(mode, cfg.voiced_by), cfg.music_credit)
     speech = voice.prepare(units, voice=cfg.voice, assets=project.root / "assets", slug=story.slug,
                            narration=story.narration, language=project.config.site.language,
-                           model=cfg.voice_model, workdir=workdir, root=project.root)
+                           model=cfg.voice_model, root=project.root)
     pages = {}
     for u in units:
         durs = cue_durations(u, speech.get(u.number, voice.Speech("none")), cfg.words_per_minute,
@@ -187,7 +186,7 @@ def render_one(project: Project, job: Job, out: Path, bar: "_Bar | None" = None)
     assets = project.root / "assets"
     with tempfile.TemporaryDirectory(dir=out, prefix=f".tmp-{slug}-{tag}-") as tmp:
         work = Path(tmp)
-        plan, frame, theme, mode = build_plan(project, job, work)
+        plan, frame, theme, mode = build_plan(project, job)
         pictures = Pictures(assets, frame, slug, cfg.max_upscale)   # checked by preflight()
         music = assets / cfg.music if cfg.music else None
         wav = work / "mix.wav"

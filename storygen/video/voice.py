@@ -15,12 +15,16 @@ Nothing is ever downloaded.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
+import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import cache_root
 from ..errors import AssetError
 from .audio import decode_seconds
 from .timeline import Speech, Unit
@@ -50,7 +54,7 @@ def effective_voice(story_narration: str, voice: str) -> str:
 
 
 def prepare(units: list[Unit], *, voice: str, assets: Path, slug: str, narration: str,
-            language: str, model: str, workdir: Path, root: Path) -> dict[int, Speech]:
+            language: str, model: str, root: Path) -> dict[int, Speech]:
     """Speech for every unit, synthesising or measuring audio as needed."""
     voice = effective_voice(narration, voice)
     if voice not in VOICES:
@@ -60,22 +64,41 @@ def prepare(units: list[Unit], *, voice: str, assets: Path, slug: str, narration
         return {}
     if voice == "recorded":
         return _recorded(units, assets, slug, narration)
-    synth = _espeak(language) if voice == "espeak" else _piper(root, model, slug)
+    synth, engine = _espeak(language) if voice == "espeak" else _piper(root, model, slug)
+    # Synthesised speech is kept by content (engine, voice, text) in the project's cache:
+    # the preflight plan, the render and every other format of the story all say the same
+    # phrases, and synthesis was the slowest part of planning a voiced video.
+    store = cache_root(root) / "speech"
     speech: dict[int, Speech] = {}
-    cache: dict[str, ClipRef] = {}
     for unit in units:
         durs, clips = [], []
-        for i, (_, lines) in enumerate(unit.cues):
+        for _, lines in unit.cues:
             text = " ".join(lines)
-            if text not in cache:
-                out = workdir / f"speech-{unit.number:03d}-{i:03d}.wav"
-                synth(text, out, slug)
-                cache[text] = ClipRef(str(out))
-            clip = cache[text]
-            clips.append(clip)
-            durs.append(_wav_seconds(Path(clip.path)))
+            out = store / (hashlib.blake2b(f"{engine}\0{text}".encode(), digest_size=16).hexdigest() + ".wav")
+            if not out.is_file():
+                _synth_into(synth, text, out, slug)
+            clips.append(ClipRef(str(out)))
+            durs.append(_wav_seconds(out))
         speech[unit.number] = Speech("cues", durs, clips)
     return speech
+
+
+def _synth_into(synth, text: str, out: Path, slug: str) -> None:
+    """Synthesise to a temporary name, then rename: a parallel render never reads half a file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(suffix=".wav", dir=out.parent)
+    os.close(fd)
+    try:
+        synth(text, Path(temp), slug)
+        os.replace(temp, out)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+
+
+def _tool_identity(exe: str, *extra: str) -> str:
+    """What decides a tool's output besides the text: the program (path, size, time) and its voice."""
+    st = Path(exe).resolve().stat()
+    return "\0".join([str(Path(exe).resolve()), str(st.st_size), str(st.st_mtime_ns), *extra])
 
 
 def _wav_seconds(path: Path) -> float:
@@ -101,7 +124,7 @@ def _espeak(language: str):
         if run.returncode != 0 or not out.is_file():
             raise AssetError(f"espeak-ng failed: {run.stderr.decode(errors='replace')[-300:]} "
                              f"[story {slug}]")
-    return synth
+    return synth, _tool_identity(exe, "espeak", lang, "160")
 
 
 def _piper(root: Path, model: str, slug: str):
@@ -124,7 +147,8 @@ def _piper(root: Path, model: str, slug: str):
         if run.returncode != 0 or not out.is_file():
             raise AssetError(f"piper failed: {run.stderr.decode(errors='replace')[-300:]} "
                              f"[story {slug}]", path=path)
-    return synth
+    mst = path.stat()
+    return synth, _tool_identity(exe, "piper", str(path), str(mst.st_size), str(mst.st_mtime_ns))
 
 
 def _recorded(units: list[Unit], assets: Path, slug: str, narration: str) -> dict[int, Speech]:
