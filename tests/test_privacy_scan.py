@@ -17,6 +17,7 @@ from PIL.PngImagePlugin import PngInfo
 from privacy_fixtures import CLEAN, make_project
 
 from storygen.privacy import scan_output, strip_image_metadata, strip_media_metadata
+from storygen.privacy.scan import OutputScanner
 from storygen.privacy.media import ffmpeg_exe, image_metadata, media_metadata
 
 PHONE = "07700 900123"
@@ -151,6 +152,58 @@ def test_compressed_search_index_fragment(setup):
     data = gzip.decompress(path.read_bytes()).replace(b"We share one record", f"Ring {PHONE}. We".encode())
     path.write_bytes(gzip.compress(data, mtime=0))
     assert ("pagefind/fragment/en_427688f.pf_fragment", PHONE) in spans(scan_output(site, project, composites))
+
+
+def _fragment(site: Path, content: str) -> str:
+    path = site / "pagefind" / "fragment" / "en_427688f.pf_fragment"
+    record = json.loads(gzip.decompress(path.read_bytes())[len(b"pagefind_dcd"):])
+    record["content"] = content
+    path.write_bytes(gzip.compress(b"pagefind_dcd" + json.dumps(record).encode(), mtime=0))
+    return content
+
+
+def _texts_detected(site, project, composites, monkeypatch) -> list[str]:
+    """Every text the detectors are asked about while the site is scanned."""
+    scanner = OutputScanner(project, composites)
+    asked, scan = [], scanner.detector.scan
+    monkeypatch.setattr(scanner.detector, "scan", lambda text: asked.append(text) or scan(text))
+    assert scanner.scan(site) == []
+    return asked
+
+
+def test_search_fragment_of_blocks_the_page_shows_is_not_detected_twice(setup, monkeypatch):
+    # The fragment's content is five of the page's paragraphs, in order, as Pagefind joins them.
+    project, composites, site = setup
+    content = _fragment(site, " ".join(["Sam has worked on the front desk for years.", *CLEAN]))
+    asked = _texts_detected(site, project, composites, monkeypatch)
+    assert content not in asked
+    assert CLEAN[1] in asked                  # the page's own paragraph was looked at
+
+
+@pytest.mark.parametrize("content", [
+    " ".join(reversed(CLEAN)),                # the page's blocks, out of order
+    CLEAN[0] + " " + CLEAN[1].split(",")[0],  # part of a block: words the page never shows alone
+    CLEAN[0] + " Sunnyside Ward " + CLEAN[1],  # words the page does not show
+])
+def test_search_fragment_unlike_its_page_is_scanned_whole(setup, monkeypatch, content):
+    project, composites, site = setup
+    _fragment(site, content)
+    assert content in _texts_detected(site, project, composites, monkeypatch)
+
+
+def test_search_fragment_is_scanned_whole_when_its_page_was_not_read(setup, monkeypatch):
+    project, composites, site = setup
+    content = _fragment(site, " ".join(CLEAN))
+    (site / "time-to-listen" / "index.html").unlink()
+    assert content in _texts_detected(site, project, composites, monkeypatch)
+
+
+def test_phone_in_a_page_block_is_caught_on_the_page_and_in_its_fragment(setup):
+    project, composites, site = setup
+    _edit(site / "time-to-listen" / "index.html", f"<p>{CLEAN[2]}</p>", f"<p>Ring {PHONE}.</p><p>{CLEAN[2]}</p>")
+    _fragment(site, " ".join(CLEAN[:2] + [f"Ring {PHONE}."] + CLEAN[2:]))
+    got = spans(scan_output(site, project, composites))
+    assert ("time-to-listen/index.html", PHONE) in got
 
 
 def test_source_and_excerpt_ids_are_caught_even_in_comments_and_css(setup):

@@ -12,6 +12,14 @@ looks is still found.
 Detector hits the guard already reported and that do not block (warnings,
 signed-off findings) are expected on the pages and are not reported again;
 anything new — a name in a template, a phone number in EXIF — is.
+
+A Pagefind fragment repeats, as one string, the text of the page it indexes
+(less what the theme marks `data-pagefind-ignore`). When its words are exactly
+the words of whole text blocks that page shows, in the page's order, and the
+page was read through in this scan, the detectors have already seen each block
+on the page and are not run over the string again: it puts side by side only
+blocks a reader sees side by side. Everything else in the fragment, and its raw
+bytes, are scanned as usual; a fragment that does not match is scanned whole.
 """
 from __future__ import annotations
 
@@ -19,7 +27,6 @@ import hashlib
 import html
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 from ..cache import cache_root, read_hashes, write_hashes
@@ -33,6 +40,7 @@ from .textnorm import fold_key
 # What the scan reads, for the audit log (R17).
 CHANNELS = ["HTML text and text attributes (alt, title, aria-label, content, …) and JSON-LD",
             "XML / Atom / RSS / SVG text", "JSON strings (search index), gzip'd files unpacked",
+            "Pagefind fragments: detectors over any text its page does not show word for word",
             "WebVTT and SRT cue text", "text transcripts", "image EXIF / XMP / comments / PNG text chunks, GPS",
             "video and audio container metadata and subtitle tracks (ffmpeg -i)", "file and folder names",
             "raw bytes of every file for private literals (UTF-8, UTF-16)"]
@@ -54,58 +62,75 @@ _TIMING = re.compile(r"^\s*(?:\d+\s*$|(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*--
                      r"|STYLE\s*$|REGION\s*$)")
 
 
-class _HTMLText(HTMLParser):
-    """Text chunks of an HTML page: block text, text-bearing attributes, JSON-LD."""
+class _HTMLText:
+    """Text chunks of an HTML page: block text, text-bearing attributes, JSON-LD.
+
+    An lxml parser target (libxml2's forgiving HTML parser, in C; the link checker
+    uses the same): it hands over tags and text as they are read, so no tree is built.
+    """
 
     def __init__(self):
-        super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
+        self.shown: list[str] = []   # the text a reader sees, in order (no attributes, no JSON-LD)
         self._buf: list[str] = []
         self._skip = 0            # inside <style> or executable <script>
-        self._json = False
+        self._json: list[str] | None = None    # inside a JSON-LD <script>: its text so far
 
     def _flush(self):
         text = " ".join("".join(self._buf).split())
         if text:
             self.chunks.append(text)
+            self.shown.append(text)
         self._buf = []
 
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag in ("style",) or (tag == "script" and "json" not in (a.get("type") or "")):
+    def start(self, tag, attrs):
+        if tag == "style" or (tag == "script" and "json" not in (attrs.get("type") or "")):
             self._skip += 1
         elif tag == "script":
-            self._json = True
+            self._json = []
         if tag in BLOCK_TAGS:
             self._flush()
-        for name, value in attrs:
+        for name, value in attrs.items():
             if value and (name in TEXT_ATTRS or name.startswith("data-") and " " in value):
-                if name == "content" and tag == "meta" and a.get("name") in ("viewport", "generator",
-                                                                                "theme-color", "robots"):
+                if name == "content" and tag == "meta" and attrs.get("name") in ("viewport", "generator",
+                                                                                    "theme-color", "robots"):
                     continue
                 self.chunks.append(value)
 
-    def handle_endtag(self, tag):
-        if tag == "style" or (tag == "script" and not self._json):
+    def end(self, tag):
+        if tag == "style" or (tag == "script" and self._json is None):
             self._skip = max(0, self._skip - 1)
         elif tag == "script":
-            self._json = False
+            self.chunks.extend(_json_strings_text("".join(self._json)))
+            self._json = None
             self._flush()
             return
         if tag in BLOCK_TAGS:
             self._flush()
 
-    def handle_data(self, data):
+    def data(self, data):
         if self._skip:
             return
-        if self._json:
-            self.chunks.extend(_json_strings_text(data))
+        if self._json is not None:
+            self._json.append(data)
             return
         self._buf.append(data)
 
     def close(self):
-        super().close()
         self._flush()
+        return self
+
+
+def _html_text(text: str) -> _HTMLText:
+    """The chunks of the HTML `text` (see _HTMLText)."""
+    from lxml import etree
+
+    target = _HTMLText()
+    if text.strip():
+        parser = etree.HTMLParser(target=target, encoding="utf-8", no_network=True)
+        parser.feed(text.encode("utf-8", "surrogatepass"))
+        parser.close()
+    return target
 
 
 def _json_strings_text(text: str) -> list[str]:
@@ -139,10 +164,7 @@ def _xml_text(text: str) -> list[str]:
         if not part:
             continue
         if "<" in part and ">" in part:            # escaped HTML content inside <content type="html">
-            parser = _HTMLText()
-            parser.feed(part)
-            parser.close()
-            out.extend(parser.chunks)
+            out.extend(_html_text(part).chunks)
         else:
             out.append(part)
     return out
@@ -235,13 +257,19 @@ class OutputScanner:
                         self._verified.add(key)
                 else:
                     todo.append((len(per_path) - 1, path, rel, key))
-        # Files are independent: on a cold build they are read through on every CPU.
-        for (slot, _, _, key), (found, clean) in zip(todo, _scan_files(self, [(p, r) for _, p, r, _ in todo])):
-            self.detector.add_clean(clean)
-            if not found:
-                self.clean_files.add(key)
-                self._verified.add(key)
-            per_path[slot] += found
+        # Files are independent: on a cold build they are read through on every CPU. Search
+        # fragments go second, once the words of the pages they index are known.
+        self.page_words = {}
+        for batch in ([t for t in todo if not _is_fragment(t[1])], [t for t in todo if _is_fragment(t[1])]):
+            results = _scan_files(self, [(p, r) for _, p, r, _ in batch])
+            for (slot, _, rel, key), (found, clean, shown) in zip(batch, results):
+                self.detector.add_clean(clean)
+                if shown is not None:
+                    self.page_words[_page_url(rel)] = shown
+                if not found:
+                    self.clean_files.add(key)
+                    self._verified.add(key)
+                per_path[slot] += found
         self.detector.save_clean_cache()
         self._save_clean_files()
         return _dedupe([f for found in per_path for f in found])
@@ -298,15 +326,17 @@ class OutputScanner:
                                 "remove it from the template, data or metadata that produced this file"))
         return out, data, suffix, binary
 
-    def _file(self, path: Path, rel: Path, data: bytes) -> list[Finding]:
+    def _file(self, path: Path, rel: Path, data: bytes) -> tuple[list[Finding], list[str] | None]:
+        """Findings in one file, and for an HTML page the words of each block it shows."""
         out, data, suffix, binary = self._raw(path, rel, data)
+        shown = None
         chunks: list[tuple[str, str]] = []
         if suffix in IMAGE_SUFFIXES:
             try:
                 fields, has_gps = image_metadata(path)
             except Exception as exc:     # unreadable image: say so rather than skip silently
                 return out + [_finding("R16", rel, "", f"image could not be read for metadata ({exc})",
-                                       "re-export the image")]
+                                       "re-export the image")], None
             if has_gps:
                 out.append(_finding("R16", rel, "GPS", "image metadata has GPS coordinates",
                                     "strip metadata (storygen.privacy.strip_image_metadata)"))
@@ -321,14 +351,14 @@ class OutputScanner:
         elif not binary:
             text = data.decode("utf-8", errors="replace")
             if suffix in HTML_SUFFIXES:
-                parser = _HTMLText()
-                parser.feed(text)
-                parser.close()
+                parser = _html_text(text)
                 chunks += [("page text", c) for c in parser.chunks]
+                shown = [run for run in map(_word_run, parser.shown) if run]
             elif suffix in XML_SUFFIXES:
                 chunks += [("feed/XML text", c) for c in _xml_text(text)]
             elif suffix in JSON_SUFFIXES:
-                chunks += [("JSON", c) for c in _json_strings_text(text)]
+                seen = self._shown_on_its_page(text) if _is_fragment(path) else None
+                chunks += [("JSON", c) for c in _json_strings_text(text) if c != seen]
             elif suffix in CAPTION_SUFFIXES:
                 chunks += [("captions", c) for c in _caption_text(text)]
             elif suffix in TEXT_SUFFIXES:
@@ -339,7 +369,24 @@ class OutputScanner:
                 chunks += [("text", text)]
         for channel, chunk in chunks:
             out += self._text(chunk, rel, channel, names=True)
-        return out
+        return out, shown
+
+    def _shown_on_its_page(self, text: str) -> str | None:
+        """A search fragment's `content` when it is, word for word, whole blocks its page shows
+        in the page's order (see the module docstring); None otherwise."""
+        try:
+            record = json.loads(text)
+        except ValueError:
+            return None
+        content = record.get("content") if isinstance(record, dict) else None
+        blocks = self.page_words.get(record.get("url")) if isinstance(content, str) else None
+        if not blocks:
+            return None
+        words, at = _word_run(content), 0
+        for block in blocks:          # greedy: a block that fits here is taken, any other skipped
+            if words.startswith(block, at):
+                at += len(block)
+        return content if words and at == len(words) else None
 
     def _text(self, text: str, rel: Path, channel: str, names: bool, urls: bool = True) -> list[Finding]:
         if not text or not text.strip():
@@ -374,11 +421,11 @@ class OutputScanner:
 _WORK: tuple = ()     # (scanner, [(path, rel)]) for forked workers
 
 
-def _scan_one(i: int) -> tuple[list[Finding], list[str]]:
+def _scan_one(i: int) -> tuple[list[Finding], list[str], list[str] | None]:
     scanner, files = _WORK
     path, rel = files[i]
-    found = scanner._file(path, rel, path.read_bytes())
-    return found, scanner.detector.drain_clean()
+    found, shown = scanner._file(path, rel, path.read_bytes())
+    return found, scanner.detector.drain_clean(), shown
 
 
 def _scan_files(scanner: OutputScanner, files: list[tuple[Path, Path]]) -> list:
@@ -392,6 +439,24 @@ def _scan_files(scanner: OutputScanner, files: list[tuple[Path, Path]]) -> list:
         return pmap(_scan_one, list(range(len(files))))
     finally:
         _WORK = ()
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _word_run(text: str) -> str:
+    """The words of `text`, each followed by a separator ("" when there are none)."""
+    return "".join(w + "\x1f" for w in _WORD.findall(text))
+
+
+def _is_fragment(path: Path) -> bool:
+    return path.suffix.lower() == ".pf_fragment"
+
+
+def _page_url(rel: Path) -> str:
+    """The address Pagefind gives the page at `rel` (site-root relative, no index.html)."""
+    url = "/" + rel.as_posix()
+    return url[:-len("index.html")] if url.endswith("/index.html") else url
 
 
 def _value_hash(value: str) -> str:
