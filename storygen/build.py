@@ -151,8 +151,10 @@ def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...]
                 from .site import render_site
 
                 site_timings: dict[str, float] = {}
+                # With the guard on, the output scan below searches every file for private ids.
                 render_site(project, composites, stage / "site", drafts=drafts,
-                            video_dir=video_dir if video_dir.is_dir() else None, timings=site_timings)
+                            video_dir=video_dir if video_dir.is_dir() else None, timings=site_timings,
+                            provenance_scan=not project.config.privacy.enabled)
             for name, seconds in site_timings.items():
                 timings.phases[f"  {name}"] = seconds
         with timings.phase("scan"):

@@ -110,3 +110,19 @@ def test_site_build_is_reproducible(built, tmp_path):
     for out in (first, second):
         assert run("build", "--project", built, "--only", "site", "--out", out).exit_code == 0
     assert tree_digest(first / "site") == tree_digest(second / "site")
+
+
+def test_id_printed_by_a_template_override_stops_the_build(built):
+    """With the guard on, the output scan is what finds a provenance id a careless override prints."""
+    before = tree_digest(built / "build")
+    override = built / "templates" / "about.html"
+    override.parent.mkdir(exist_ok=True)
+    override.write_text('{% extends "!default/about.html" %}{% block content %}S02-01 {{ super() }}{% endblock %}',
+                        encoding="utf-8")
+    try:
+        result = run("build", "--project", built, "--only", "site")
+        assert result.exit_code == 1, result.output
+        assert "R5" in result.output and "about/index.html" in result.output and "S02-01" in result.output
+        assert tree_digest(built / "build") == before
+    finally:
+        override.unlink()

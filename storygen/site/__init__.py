@@ -49,7 +49,8 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
                 drafts: bool = False, video_dir: Path | None = None,
                 timings: dict[str, float] | None = None,
                 cache_dir: Path | None | bool = True, live_reload: bool = False,
-                stats: dict[str, int] | None = None, notices: list[str] = ()) -> None:
+                stats: dict[str, int] | None = None, notices: list[str] = (),
+                provenance_scan: bool = True) -> None:
     """Write the whole site for `composites` into the empty folder `out`.
 
     `composites` are the stories to publish, already checked; those whose
@@ -60,7 +61,10 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
     `storygen serve` reload script. `stats`, when given, receives counts of
     what was rebuilt rather than reused (pages, cards, images, search).
     `notices` are shown in the preview's DRAFT banner (findings that would
-    block publishing); only meaningful with `drafts`.
+    block publishing); only meaningful with `drafts`. `provenance_scan=False`
+    leaves out the last phase's search for private ids: only for a caller that
+    runs the privacy output scan over the result, which searches every file's
+    bytes for the same ids and more (`storygen build` with the guard on).
     """
     config = project.config.site
     if cache_dir is True:
@@ -142,8 +146,9 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
     with _phase(timings, "site.links"):
         links.check_links(output, cache, base_path)
 
-    with _phase(timings, "site.scan"):
-        links.scan_provenance(output, links.provenance_tokens(project, composites), cache)
+    if provenance_scan:
+        with _phase(timings, "site.scan"):
+            links.scan_provenance(output, links.provenance_tokens(project, composites), cache)
 
     _stamp_files(output)
     cache.prune()
