@@ -16,8 +16,10 @@ def test_cache_holds_only_hashes_of_clean_texts(tmp_path):
     assert any(f.rule == "R1" for f in first.privacy.findings)
     [cache] = (root / ".storygen-cache" / "privacy").glob("clean-*.txt")
     lines = cache.read_text().split()
-    # Clean-text hashes, and per composite the quasi-identifier types found (labels only).
-    assert lines and all(re.fullmatch(r"[0-9a-f]{32}|qi=[0-9a-f]{32}=[a-z:+]*", line) for line in lines)
+    # Clean-text hashes, per composite the quasi-identifier types found (labels only),
+    # and the hash of each composite found clean as a whole.
+    assert lines and all(re.fullmatch(r"[0-9a-f]{32}|qi=[0-9a-f]{32}=[a-z:+]*|g=[0-9a-f]{32}", line)
+                         for line in lines)
     assert b"07700" not in cache.read_bytes() and b"Ring" not in cache.read_bytes()
     # The same text is found again on the next run, in a fresh detector that reads the cache.
     detector = Detector()
@@ -141,3 +143,28 @@ def test_quasi_identifier_types_are_remembered_as_labels(tmp_path, monkeypatch):
     assert two.qi_types(text) == found and two.qi_types("We listened.") == set()
     [cache] = (tmp_path / "cache").glob("clean-*.txt")
     assert b"mum" not in cache.read_bytes() and b"mosque" not in cache.read_bytes()
+
+
+def test_a_clean_composite_is_remembered_until_its_text_or_the_private_knowledge_changes(tmp_path, monkeypatch):
+    from storygen.privacy.guard import Guard
+
+    checked = []
+    inner = Guard._check_composite
+    monkeypatch.setattr(Guard, "_check_composite", lambda self, c: checked.append(c.story.slug) or inner(self, c))
+    root = write_project(tmp_path / "p")
+    first = check(root)
+    assert first.privacy.verdicts == {"time-to-listen": "pass"} and checked == ["time-to-listen"]
+    [cache] = (root / ".storygen-cache" / "privacy").glob("clean-*.txt")
+    assert len([line for line in cache.read_text().split() if line.startswith("g=")]) == 1
+    checked.clear()
+    assert check(root).privacy.findings == [] and checked == []          # remembered: not checked again
+    # A word of the story on the deny-list: the same text is checked again, and blocked.
+    (root / "narratives" / "private").mkdir(parents=True, exist_ok=True)
+    (root / "narratives" / "private" / "deny.yaml").write_text("- front desk\n", encoding="utf-8")
+    blocked = check(root)
+    assert checked == ["time-to-listen"] and blocked.privacy.verdicts["time-to-listen"] == "blocked"
+    (root / "narratives" / "private" / "deny.yaml").unlink()
+    checked.clear()
+    assert check(root).privacy.findings == [] and checked == []          # back to what was remembered
+    edit(root / "narratives/stories/time-to-listen.md", "for years.", "for years. Ring her on 07700 900123.")
+    assert any(f.rule == "R1" for f in check(root).privacy.findings) and checked == ["time-to-listen"]

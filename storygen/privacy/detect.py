@@ -213,6 +213,17 @@ class Detector:
             self._clean_dirty = True
         return found
 
+    def remember(self, key: str) -> None:
+        """Keep a caller's own verdict key (a hash, say "this composite is clean") with the
+        clean-text hashes: same file, same lifetime, dropped with any change of settings or code."""
+        if self._clean_path is not None and key not in self._clean:
+            self._clean.add(key)
+            self._added.append(key)
+            self._clean_dirty = True
+
+    def remembered(self, key: str) -> bool:
+        return key in self._clean
+
     def known_clean(self, text: str) -> bool:
         """True when `text` is remembered as clean (a cheap look-up, no scan)."""
         if not text or not text.strip():

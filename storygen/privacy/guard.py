@@ -12,6 +12,7 @@ was found in, so any edit to that text makes the sign-off stale.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,10 @@ class Guard:
         self.literals = Literals(self.knowledge.secrets())
         self.real = self.knowledge.real_keys()
         self.used_signoffs: set[str] = set()
+        # Everything besides a composite's own text that decides what check_composite finds.
+        self._context = hashlib.blake2b(json.dumps(
+            [sorted(self.knowledge.secrets()), sorted(self.real), self.settings_limit]).encode(
+                "utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     # -- one text -----------------------------------------------------------------
     def check_text(self, text: str, *, field: str, origin: Origin | None, story: str | None,
@@ -124,6 +129,30 @@ class Guard:
 
     # -- one composite --------------------------------------------------------------
     def check_composite(self, composite: Composite) -> list[GuardFinding]:
+        """Every finding in one composite's published texts (R1–R12, R15).
+
+        A composite found clean is remembered by a hash of its texts and the private
+        knowledge (never the text): a rebuild after one edit re-checks only the
+        composites that changed, or that had findings.
+        """
+        clean_key = "g=" + self._composite_hash(composite)
+        if self.detector.remembered(clean_key):
+            return []
+        findings = self._check_composite(composite)
+        if not findings:
+            self.detector.remember(clean_key)
+        return findings
+
+    def _composite_hash(self, composite: Composite) -> str:
+        story = composite.story
+        parts = [self._context, story.slug, story.title, story.summary, story.content_note,
+                 [story.persona.name, story.persona.role, story.persona.setting],
+                 [[s.kind, s.text] for s in composite.segments],
+                 [[p.image, p.alt, p.caption, p.credit] for p in story.images]]
+        data = json.dumps(parts, default=str).encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    def _check_composite(self, composite: Composite) -> list[GuardFinding]:
         story = composite.story
         slug = story.slug
         where = story.origin
