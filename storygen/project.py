@@ -7,6 +7,7 @@ the model: codes exist, sources exist, ids are unique.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from datetime import date
 from pathlib import Path
@@ -28,6 +29,7 @@ HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 def load_project(root: Path) -> Project:
     """Read and cross-check a whole project. Raises ProjectError on the first problem."""
     root = root.resolve()
+    _inside_assets.cache_clear()
     config = load_config(root)
     base = root / NARRATIVES
     if not base.is_dir():
@@ -155,7 +157,7 @@ def _read_excerpts(root: Path, folder: Path, sources: dict[str, Source],
         return excerpts
     for path in sorted(folder.rglob("*.yaml")):
         rel = relative(root, path)
-        data = load_yaml(path, shown=rel)
+        data = load_yaml(path, shown=rel, remember=True)
         if isinstance(data, Seq):
             default_source, items = "", data
         else:
@@ -245,7 +247,7 @@ def read_story(root: Path, path: Path, codes: dict[str, Code]) -> Story:
         raise ProjectError(f"story file name `{path.name}` must be lower-case words joined by hyphens",
                            path=rel, hint="rename it, e.g. `time-to-listen.md` (it becomes the page address)")
     front, body, body_line = split_front_matter(read_text(path, shown=rel), rel)
-    data = load_yaml(path, front, line_offset=1, shown=rel)
+    data = load_yaml(path, front, line_offset=1, shown=rel, remember=True)
     fields = Fields(data, rel, "the story's front matter")
     fields.reject_unknown(STORY_FIELDS)
     persona = Fields(fields.table("persona"), rel, "`persona`")
@@ -319,9 +321,22 @@ def _read_pictures(root: Path, fields: Fields, rel: Path) -> tuple[Picture, ...]
 def _asset_path(root: Path, fields: Fields, key: str) -> str:
     """An asset reference, checked to stay inside assets/ (paths in files are untrusted)."""
     value = fields.text(key, required=True).strip()
+    inside = _inside_assets(root, value)
+    if inside is None:
+        raise fields.error(key, f"`{value}` points outside the project's assets/ folder",
+                           hint="give a path relative to assets/, e.g. photos/table.jpg")
+    return inside
+
+
+@functools.lru_cache(maxsize=4096)
+def _inside_assets(root: Path, value: str) -> str | None:
+    """`value` resolved (symlinks too) relative to assets/, or None when it leads outside.
+
+    Remembered for one load only (load_project starts afresh): a thousand stories
+    share a few pictures, and each resolve is a dozen system calls.
+    """
     assets = (root / "assets").resolve()
     target = (assets / value).resolve()
     if value.startswith(("/", "\\")) or not target.is_relative_to(assets):
-        raise fields.error(key, f"`{value}` points outside the project's assets/ folder",
-                           hint="give a path relative to assets/, e.g. photos/table.jpg")
+        return None
     return target.relative_to(assets).as_posix()

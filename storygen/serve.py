@@ -72,7 +72,7 @@ class Preview:
                 video_dir = self.root / project.config.build.output / "video"
                 render_site(project, result.composites, target, drafts=self.drafts,
                             video_dir=video_dir if video_dir.is_dir() else None,
-                            live_reload=True, notices=notices, stats=stats)
+                            live_reload=True, notices=notices, stats=stats, link_cached=True)
                 self.base_path = urlsplit(project.config.site.base_url).path or "/"
             except StorygenError as exc:
                 shutil.rmtree(target, ignore_errors=True)
@@ -103,8 +103,10 @@ class Preview:
             self.generation += 1
             self.changed.notify_all()
         if old is not None:
-            # Requests already streaming from the old folder keep their open files.
-            shutil.rmtree(old, ignore_errors=True)
+            # Requests already streaming from the old folder keep their open files. Thousands
+            # of files take a while to unlink: the next rebuild need not wait for it.
+            threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True},
+                             name="storygen-cleanup", daemon=True).start()
 
     # --- watching ---------------------------------------------------------
 
@@ -150,6 +152,7 @@ class Preview:
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, name="storygen-http", daemon=True).start()
         threading.Thread(target=self.watch, name="storygen-watch", daemon=True).start()
+        threading.Thread(target=_warm_up, name="storygen-warm-up", daemon=True).start()
         return self.httpd.server_address[1]
 
     def stop(self) -> None:
@@ -191,6 +194,20 @@ class Preview:
         if not real.is_relative_to(site.resolve()) or not real.is_file():
             return None
         return real
+
+
+def _warm_up() -> None:
+    """Load the privacy detectors while the preview waits for its first edit.
+
+    A first build whose texts are all remembered clean never runs them, so the
+    first edit would otherwise pay for importing Presidio (about a second).
+    """
+    try:
+        from .privacy.detect import Detector
+
+        Detector()._scan("Warming up: ring 0161 496 0000 or write to Sarah in Leeds on 3 May.")
+    except Exception:  # only a head start: a real problem shows in the next rebuild
+        pass
 
 
 def _handler_for(preview: Preview):

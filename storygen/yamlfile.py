@@ -57,15 +57,38 @@ def read_text(path: Path, *, shown: Path | None = None) -> str:
     return text.replace("\r\n", "\n")
 
 
-def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0, shown: Path | None = None):
+# Parsed trees by (file, line offset), with the text each came from. A long-running
+# process (`storygen serve`) then re-parses only the files whose text changed. Sharing
+# a tree between loads is safe because nothing modifies one after parsing (Fields reads).
+_REMEMBERED: dict[tuple[str, int], tuple[str, object]] = {}
+_REMEMBER_AT_MOST = 100_000
+
+
+def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0, shown: Path | None = None,
+              remember: bool = False):
     """Parse a YAML document into Map/Seq/str, keeping line numbers.
 
     `line_offset` shifts reported lines, for YAML embedded in a larger file
     (a story's front matter); `shown` is the path errors name (project-relative).
+    `remember` keeps the tree for the next load of the same file with the same
+    text in this process (the tree must then never be modified).
     """
     if text is None:
         text = read_text(path, shown=shown)
-    path = shown or path          # from here on, only for messages
+    key = (str(path), line_offset)
+    if remember:
+        known = _REMEMBERED.get(key)
+        if known is not None and known[0] == text:
+            return known[1]
+    tree = _parse(text, shown or path, line_offset)
+    if remember:
+        if len(_REMEMBERED) >= _REMEMBER_AT_MOST:
+            _REMEMBERED.clear()
+        _REMEMBERED[key] = (text, tree)
+    return tree
+
+
+def _parse(text: str, path: Path, line_offset: int):
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:

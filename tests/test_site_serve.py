@@ -159,3 +159,32 @@ def test_a_broken_file_shows_the_error_then_recovers(preview):
     events.wait_for_new(generation)
     status, body = _get(port, "/")
     assert status == 200 and "DRAFT PREVIEW" in body
+
+
+def test_preview_folders_link_the_cache_and_never_change_it(tmp_path):
+    """The preview hard-links cached files (a fresh folder per rebuild stays cheap); dropping
+    an old folder, and SOURCE_DATE_EPOCH's time stamps, leave every cache entry as it was."""
+    project = copy_sample(tmp_path)
+    instance = Preview(project, drafts=True, echo=lambda *a, **k: None)
+    try:
+        assert instance.rebuild()
+        cache = project / ".storygen-cache" / "site"
+        # Content-addressed entries (the small index files beside them are the cache's notes).
+        entries = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in cache.rglob("*")
+                   if p.is_file() and p.parent.name != "index"}
+        first = instance.site
+        cards = sorted(first.glob("cards/*.png"))
+        assert cards and all(c.stat().st_nlink >= 2 for c in cards)    # linked, not copied
+        os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+        try:
+            assert instance.rebuild()
+        finally:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        deadline = time.time() + 10
+        while first.exists() and time.time() < deadline:    # the old folder goes in the background
+            time.sleep(0.02)
+        assert not first.exists()
+        for path, (data, mtime) in entries.items():
+            assert path.read_bytes() == data and path.stat().st_mtime_ns == mtime, path
+    finally:
+        instance.stop()

@@ -118,10 +118,13 @@ def _precompile(project: Project, stories: list[Story]) -> dict:
     return codes
 
 
-def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), compiled=None) -> Composite:
+def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), compiled=None,
+            trace: dict | None = None) -> Composite:
     """Render one story to a Composite. Raises ProjectError for problems in the story file.
 
-    `compiled` is the body's code when the caller has it already (see `_precompile`)."""
+    `compiled` is the body's code when the caller has it already (see `_precompile`).
+    `trace`, when given, receives "picked" (the excerpts used, in order) and "queried"
+    (True if the body ran an excerpts(…) query, whose result depends on the whole project)."""
     picked: list[tuple[Excerpt, int | None]] = []
     used: set[str] = set()
     env = story_environment(project)
@@ -149,6 +152,8 @@ def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), co
         return mark(project.excerpts[excerpt_id])
 
     def excerpts(codes=(), role=None, sector=None, featured=None, count=None) -> str:
+        if trace is not None:
+            trace["queried"] = True
         codes = (codes,) if isinstance(codes, str) else tuple(codes)
         for code in codes:
             if code not in project.codes:
@@ -178,6 +183,8 @@ def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), co
         raise ProjectError(f"the story body could not be rendered: {exc}", path=path,
                            line=_error_line(exc, story)) from None
     segments = tuple(_segments(rendered, picked, project))
+    if trace is not None:
+        trace["picked"] = tuple(item for item, _ in picked)
     return Composite(story=story, segments=segments, stats=statistics(project, story, segments))
 
 
@@ -259,10 +266,44 @@ def compose_all(project: Project, stories: list[Story]) -> list[Composite]:
     order = sorted(stories, key=lambda s: (not s.approved, s.slug))
     taken: set[str] = set()
     by_slug = {}
-    compiled = _precompile(project, order)
+    memo = _memo_for(project)
+    reused = {story.slug: memo[story.slug][2] for story in order if _still_valid(memo.get(story.slug), story, project)}
+    compiled = _precompile(project, [story for story in order if story.slug not in reused])
     for story in order:
-        elsewhere = _ClaimedElsewhere(taken, named, own_ids.get(story.slug, set()))
-        composite = compose(project, story, claimed_elsewhere=elsewhere, compiled=compiled.get(story.slug))
+        composite = reused.get(story.slug)
+        if composite is None:
+            elsewhere = _ClaimedElsewhere(taken, named, own_ids.get(story.slug, set()))
+            trace: dict = {}
+            composite = compose(project, story, claimed_elsewhere=elsewhere, compiled=compiled.get(story.slug),
+                                trace=trace)
+            if trace.get("queried"):
+                memo.pop(story.slug, None)
+            else:
+                memo[story.slug] = (story, trace["picked"], composite)
         taken.update(s.excerpt_id for s in composite.excerpt_segments)
         by_slug[story.slug] = composite
     return [by_slug[story.slug] for story in stories]
+
+
+# Composites from the last compose of each project in this process (`storygen serve`
+# composes on every edit). Only stories without excerpts(…) queries are kept: their
+# composite depends on nothing but the story itself, the excerpts it named, the
+# codebook and the reading speed, and is reused while all of those are equal.
+_MEMO: dict[str, tuple[tuple, dict]] = {}
+
+
+def _memo_for(project: Project) -> dict:
+    context = (project.codes, project.config.rules.words_per_minute)
+    key = str(project.root)
+    known = _MEMO.get(key)
+    if known is None or known[0] != context:
+        if len(_MEMO) > 8:
+            _MEMO.clear()                # a test run builds many projects; keep only recent ones
+        known = _MEMO[key] = (context, {})
+    return known[1]
+
+
+def _still_valid(entry, story: Story, project: Project) -> bool:
+    if entry is None or entry[0] != story:
+        return False
+    return all(project.excerpts.get(item.id) == item for item in entry[1])

@@ -50,7 +50,7 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
                 timings: dict[str, float] | None = None,
                 cache_dir: Path | None | bool = True, live_reload: bool = False,
                 stats: dict[str, int] | None = None, notices: list[str] = (),
-                provenance_scan: bool = True) -> None:
+                provenance_scan: bool = True, link_cached: bool = False) -> None:
     """Write the whole site for `composites` into the empty folder `out`.
 
     `composites` are the stories to publish, already checked; those whose
@@ -65,13 +65,15 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
     leaves out the last phase's search for private ids: only for a caller that
     runs the privacy output scan over the result, which searches every file's
     bytes for the same ids and more (`storygen build` with the guard on).
+    `link_cached` hard-links cached files into `out` (see `Output`): only for
+    a private folder nobody edits, such as the preview's.
     """
     config = project.config.site
     if cache_dir is True:
         cache_dir = default_cache_dir(project)
     cache = Cache(cache_dir or None)
     out.mkdir(parents=True, exist_ok=True)
-    output = Output(out)
+    output = Output(out, link=link_cached)
     base_url = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
     site = {"title": config.title, "description": config.description, "base_url": base_url,
             "language": config.language, "author": config.author}
@@ -214,8 +216,8 @@ def _totals(project: Project, shown: list[Composite], themes: list[dict]) -> dic
 def _stamp_files(output: Output) -> None:
     """With SOURCE_DATE_EPOCH set, give every file that time (reproducible archives)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not epoch.isdigit():
-        return
+    if not epoch.isdigit() or output.link:
+        return      # (linked files are the cache's own: their times say when it last used them)
     stamp = int(epoch)
     for rel in output.files:
         os.utime(output.root / rel, (stamp, stamp))

@@ -138,7 +138,9 @@ def scan_provenance(out, tokens: set[str], cache: Cache | None = None) -> None:
     Ids are matched as whole words (letters, digits, '-' and '_'), by set
     intersection rather than one huge regex, so 10,000 ids scan in linear time.
     A page already found clean, with the same inputs and the same ids, is not
-    read again. The Pagefind bundle is built from the scanned pages.
+    read again; in the same process, one found clean with the same inputs is
+    searched only for the ids added since. The Pagefind bundle is built from
+    the scanned pages.
     """
     if not tokens:
         return
@@ -150,8 +152,17 @@ def scan_provenance(out, tokens: set[str], cache: Cache | None = None) -> None:
     if clean.get("tokens") != token_key:
         clean = {}
     passed = {}
+    # In a long-running process (`storygen serve`) an edit adds a text hash or two: pages
+    # found clean last time need searching only for the ids added since.
+    last = _LAST_CLEAN.get(str(cache.root)) if cache is not None and cache.root is not None else None
+    added = tokens - last[0] if last is not None else None
 
-    def hits(text: str) -> str | None:
+    def hits(text: str, only: set[str] | None = None) -> str | None:
+        if only is not None:        # a few ids: a substring test first, words only on a match
+            for token in sorted(only):
+                if token in text and (token not in simple or token in _WORD.findall(text)):
+                    return token
+            return None
         found = simple.intersection(_WORD.findall(text))
         if found:
             return sorted(found)[0]
@@ -170,7 +181,8 @@ def scan_provenance(out, tokens: set[str], cache: Cache | None = None) -> None:
         if page_key is not None and page_key in clean:
             passed[page_key] = 1
             continue
-        hit = hits(out.text(rel))
+        only = added if last is not None and page_key is not None and page_key in last[1] else None
+        hit = hits(out.text(rel), only) if only is None or only else None
         if hit:
             raise RenderError(
                 f"private identifier {hit!r} found in published file {rel}",
@@ -181,3 +193,9 @@ def scan_provenance(out, tokens: set[str], cache: Cache | None = None) -> None:
             passed[page_key] = 1
     if cache is not None and passed.keys() != (clean.keys() - {"tokens"}):
         cache.save_index("scan", {**passed, "tokens": token_key})
+    if cache is not None and cache.root is not None:
+        _LAST_CLEAN[str(cache.root)] = (frozenset(tokens), frozenset(passed))
+
+
+# Per cache folder, in this process: the ids searched last time and the pages found clean.
+_LAST_CLEAN: dict[str, tuple[frozenset, frozenset]] = {}

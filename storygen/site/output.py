@@ -11,7 +11,13 @@ from ..errors import RenderError
 
 
 class Output:
-    def __init__(self, root: Path):
+    """`link=True` hard-links files taken from the cache instead of copying them: for the
+    preview's private folders only (thousands of copies were most of a rebuild). A
+    published folder always gets copies, so editing a file there can never reach the
+    cache entry it came from."""
+
+    def __init__(self, root: Path, *, link: bool = False):
+        self.link = link
         self.root = root.resolve()
         self._root = str(self.root)
         self._dirs: set[str] = set()
@@ -47,7 +53,15 @@ class Output:
     def copy(self, rel: str, source: Path) -> None:
         if rel in self.files:
             return  # shared assets (an image used by two stories) are written once
-        shutil.copyfile(source, self._target(rel))
+        target = self._target(rel)
+        if self.link:
+            try:
+                os.link(source, target)
+                self.files[rel] = source
+                return
+            except OSError:       # another file system, or links not allowed: copy
+                pass
+        shutil.copyfile(source, target)
         self.files[rel] = source
 
     def page(self, rel: str, html: str, key: str) -> None:
