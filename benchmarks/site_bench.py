@@ -9,7 +9,8 @@ passes the integrity rules), then measures in one run on this machine:
 1. a cold `storygen build --only site` (empty cache: load, compose, checks,
    pages, share cards, image variants, search index, link check, scan);
 2. a no-change rebuild;
-3. the rebuild after editing one excerpt;
+3. the rebuild after editing one excerpt, with `storygen build` and in a
+   running `storygen serve` (saved file to the browser's reload signal);
 4. Hugo (Debian package `hugo`) building the same 1,000 story pages plus
    theme pages from equivalent Markdown with comparable templates.
 
@@ -245,6 +246,70 @@ def storygen_build(project: Path) -> tuple[float, int, dict, float]:
     return seconds, rss, phases(out), CPU[id(out)]
 
 
+class _Preview:
+    """`storygen serve` in its own process, watched as a browser would: the live-reload stream."""
+
+    def __init__(self, project: Path):
+        import socket
+        import threading
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen([PY, "-m", "storygen", "serve", "--project", str(project),
+                                      "--port", str(self.port)], cwd=project, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(REPO)})
+        threading.Thread(target=lambda: self.lines.extend(
+            line.decode("utf-8", "replace").rstrip() for line in self.proc.stdout), daemon=True).start()
+        deadline = time.time() + 300
+        while not any(line.startswith("Previewing at") for line in self.lines):
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise SystemExit("storygen serve did not start:\n" + "\n".join(self.lines))
+            time.sleep(0.05)
+        self.builds: list[tuple[float, int]] = []
+        import http.client
+        self.events = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.events.request("GET", "/__storygen/events")
+        stream = self.events.getresponse()
+
+        def read():
+            for raw in stream:
+                line = raw.decode().strip()
+                if line.startswith("data:"):
+                    self.builds.append((time.perf_counter(), int(line[5:])))
+        threading.Thread(target=read, daemon=True).start()
+        while not self.builds:
+            time.sleep(0.01)
+
+    def edit(self, path: Path, text: str, page: str, expect: str) -> float:
+        """Seconds from saving `text` into `path` until the preview announces a build with `expect` on `page`."""
+        import http.client
+
+        generation = self.builds[-1][1]
+        start = time.perf_counter()
+        path.write_text(text, encoding="utf-8")
+        deadline = start + 60
+        while not any(g > generation for _, g in self.builds):
+            if time.perf_counter() > deadline:
+                raise SystemExit("no rebuild announced:\n" + "\n".join(self.lines[-5:]))
+            time.sleep(0.005)
+        announced = next(t for t, g in self.builds if g > generation)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", page)
+        body = conn.getresponse().read().decode("utf-8", "replace")
+        conn.close()
+        assert expect in body, f"the preview's {page} does not show the edit"
+        return announced - start
+
+    def stop(self) -> None:
+        self.proc.send_signal(2)        # Ctrl+C
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=int, default=1000)
@@ -287,6 +352,22 @@ def main() -> None:
         assert "Edited2" in page, "the edit did not reach the page"
         peak = max([cold_rss] + [w[1] for w in warm] + [e[1] for e in edits])
 
+        # The same edit in `storygen serve`, the tool's incremental rebuild: saved file to the
+        # browser's reload signal, once the preview has settled (as when someone starts editing).
+        preview = _Preview(project)
+        try:
+            time.sleep(5)
+            serve_edits = []
+            for i in range(3):
+                at = text.index(marker) + len(marker)
+                text = text[:at] + f"Previewed{i} " + text[at:]
+                serve_edits.append(preview.edit(facts["edit_file"], text, "/stories/story-0000/",
+                                                f"Previewed{i}"))
+            serve_edit = statistics.median(serve_edits)
+            serve_log = [line for line in preview.lines if line.startswith("rebuilt in")][-3:]
+        finally:
+            preview.stop()
+
         if hugo:
             hugo_site(hugo_dir, facts, project)
             version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip()
@@ -320,6 +401,7 @@ def main() -> None:
         row("  of which render.site", nochange_phases.get("render.site", 0.0), 0.5)
         row("storygen one-excerpt rebuild (median of 3)", edit, 0.5, edit_cpu)
         row("  of which render.site", edit_phases.get("render.site", 0.0), 0.5)
+        row("serve: one-excerpt edit (median of 3)", serve_edit, 0.5)
         print(f"peak memory (largest process): {peak} MB (target < 1024 MB)")
         if hugo:
             print(f"hugo: {version}; peak memory {max(h[1] for h in hugo_runs)} MB")
@@ -327,6 +409,8 @@ def main() -> None:
         for label, ph in (("cold", cold_phases), ("no-change", nochange_phases), ("one edit", edit_phases)):
             shown = ", ".join(f"{k} {v:.3f}" for k, v in ph.items() if k != "total")
             print(f"phases, {label}: {shown}")
+        print("serve, each edit: " + ", ".join(f"{s:.3f} s" for s in serve_edits) + "; its log: "
+              + " | ".join(serve_log))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

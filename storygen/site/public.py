@@ -9,6 +9,7 @@ id is looked up once, internally, to prefer featured quotations.)
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -25,6 +26,7 @@ def safe_colour(value: str) -> str:
     return value if _HEX.match(value or "") else DEFAULT_ACCENT
 
 
+@functools.lru_cache(maxsize=4096)    # the same theme and heading names, over a thousand stories
 def slugify(text: str) -> str:
     """A stable, Unicode-safe anchor: NFKC, lower case, letters and digits kept, rest dashes."""
     text = unicodedata.normalize("NFKC", text).casefold()
