@@ -372,3 +372,10 @@ def test_scan_over_several_processes_finds_what_one_finds(setup, monkeypatch, tm
         results.append([f.format() for f in scan_output(site, project, composites)])
     assert results[0] == results[1] and pools     # the second run did use a pool
     assert sum(PHONE in line for line in results[0]) == 2 and sum("excerpt id" in line for line in results[0]) == 2
+
+
+def test_page_text_is_read_to_the_end_of_a_very_long_page():
+    from storygen.privacy.scan import _html_text
+
+    chunks = _html_text("<p>" + "word " * 2_400_000 + f"ring {PHONE}</p><p>After.</p>").chunks
+    assert chunks[0].endswith(f"ring {PHONE}") and chunks[1] == "After."

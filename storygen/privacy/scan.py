@@ -127,7 +127,8 @@ def _html_text(text: str) -> _HTMLText:
 
     target = _HTMLText()
     if text.strip():
-        parser = etree.HTMLParser(target=target, encoding="utf-8", no_network=True)
+        # huge_tree lifts libxml2's built-in size limits (XML_PARSE_HUGE): a scan reads a page to its end.
+        parser = etree.HTMLParser(target=target, encoding="utf-8", no_network=True, huge_tree=True)
         parser.feed(text.encode("utf-8", "surrogatepass"))
         parser.close()
     return target
