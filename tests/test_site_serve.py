@@ -140,7 +140,7 @@ def test_an_edited_excerpt_shows_within_a_second_and_rebuilds_only_its_pages(pre
     assert stats["pages_rendered"] < stats["pages_total"] / 2
     assert stats["search_rebuilt"] == 1
     print(f"edit reached the browser in {latency:.2f} s; {stats}")
-    assert latency < 1.5, f"edit took {latency:.2f} s to reach the browser"
+    assert latency < 1.0, f"edit took {latency:.2f} s to reach the browser"   # the issue: "within a second"
 
 
 def test_a_broken_file_shows_the_error_then_recovers(preview):
