@@ -126,9 +126,8 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
             site, records, themes, totals, rules, config.method_statement,
             {"index": search.BUNDLES + "/", "shards": search.plan([r["slug"] for r in records])})
         base_path = urlsplit(base_url).path or "/"
-        for spec in specs:
-            # The 404 page is served at any depth, so its links are root-relative.
-            renderer.render(spec, output, root_override=base_path if spec.kind == "404" else None)
+        # The 404 page is served at any depth, so its links are root-relative.
+        renderer.render_all([(spec, base_path if spec.kind == "404" else None) for spec in specs], output)
 
     with _phase(timings, "site.feeds"):
         md = renderer.md

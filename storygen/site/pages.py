@@ -55,16 +55,33 @@ class PageRenderer:
         self.rendered = 0
 
     def render(self, spec: PageSpec, out, root_override: str | None = None) -> None:
-        key = digest(self.base_key, spec.path, spec.template, spec.title, spec.description,
-                     spec.og_type, spec.image, spec.data, root_override)
-        cached = self.cache.get("page", key, ".html")
-        if cached is not None:
-            out.cached_page(spec.path, cached, key)
-            return
-        html = render(self.env, spec.template, self.context(spec, root_override), spec.path)
-        self.rendered += 1
-        self.cache.put("page", key, html.encode("utf-8"), ".html")
-        out.page(spec.path, html, key)
+        self.render_all([(spec, root_override)], out)
+
+    def render_all(self, pages: list[tuple[PageSpec, str | None]], out) -> None:
+        """Write every (spec, root_override): cache hits copied, the rest rendered, in order.
+
+        A cold build renders the pages over the CPUs (templates and Markdown are pure
+        Python); a page whose rendering fails there is rendered again here, which
+        raises its error exactly as a one-process build would.
+        """
+        keys = [digest(self.base_key, spec.path, spec.template, spec.title, spec.description,
+                       spec.og_type, spec.image, spec.data, root_override) for spec, root_override in pages]
+        cached = [self.cache.get("page", key, ".html") for key in keys]
+        todo = [i for i, hit in enumerate(cached) if hit is None]
+        html: dict[int, str | None] = dict(zip(todo, _render_many(self, [pages[i] for i in todo])))
+        for i, ((spec, root_override), key) in enumerate(zip(pages, keys)):
+            if cached[i] is not None:
+                out.cached_page(spec.path, cached[i], key)
+                continue
+            text = html[i]
+            if text is None:
+                text = self._html(spec, root_override)
+            self.rendered += 1
+            self.cache.put("page", key, text.encode("utf-8"), ".html")
+            out.page(spec.path, text, key)
+
+    def _html(self, spec: PageSpec, root_override: str | None) -> str:
+        return render(self.env, spec.template, self.context(spec, root_override), spec.path)
 
     def context(self, spec: PageSpec, root_override: str | None) -> dict:
         base = self.site["base_url"]
@@ -142,6 +159,28 @@ class PageRenderer:
                     token.tag = "h2"
                     tokens[i + 2].tag = "h2"
         return self.md.renderer.render(tokens, self.md.options, {})
+
+
+_WORK: tuple = ()     # (renderer, pages) for forked workers
+
+
+def _render_one(i: int) -> str | None:
+    renderer, pages = _WORK
+    try:
+        return renderer._html(*pages[i])
+    except Exception:     # rendered again in the parent, which reports it properly
+        return None
+
+
+def _render_many(renderer: PageRenderer, pages: list) -> list[str | None]:
+    from ..parallel import pmap
+
+    global _WORK
+    _WORK = (renderer, pages)
+    try:
+        return pmap(_render_one, list(range(len(pages))))
+    finally:
+        _WORK = ()
 
 
 def story_pages(records: list[dict]) -> list[PageSpec]:
