@@ -340,7 +340,7 @@ def main() -> None:
         edits = []
         text = facts["edit_file"].read_text(encoding="utf-8")
         for i in range(3):
-            marker = f"\n    text: |\n      "
+            marker = "\n    text: |\n      "
             at = text.index(marker) + len(marker)
             text = text[:at] + f"Edited{i} " + text[at:]
             facts["edit_file"].write_text(text, encoding="utf-8")

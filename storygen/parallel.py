@@ -31,12 +31,41 @@ def pmap(fn, items: list, min_items: int = MIN_ITEMS) -> list:
     while this process has a single thread: under `storygen serve` or inside a
     test server the work simply runs here, one item after another.
     """
-    n = min(workers(), len(items))
-    if n < 2 or len(items) < min_items or threading.active_count() > 1 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+    n = _processes(len(items), min_items)
+    if n < 2:
         return [fn(item) for item in items]
     try:
         with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(fn, items, chunksize=max(1, len(items) // (n * 4))))
     except (BrokenProcessPool, OSError):  # no processes to be had: do it here
         return [fn(item) for item in items]
+
+
+def _processes(count: int, min_items: int) -> int:
+    """How many processes to fork for `count` items: under 2 means do it here."""
+    if count < min_items or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(workers(), count)
+
+
+_SHARED: tuple = ()     # (fn, shared, items) while pmap_shared runs: forked workers inherit it
+
+
+def _call_shared(i: int):
+    fn, shared, items = _SHARED
+    return fn(shared, items[i])
+
+
+def pmap_shared(fn, shared, items: list, min_items: int = MIN_ITEMS) -> list:
+    """`[fn(shared, x) for x in items]`, where `shared` is state too big or too live to pickle
+    (a warm guard, a page renderer). Forked workers inherit `shared` and `items`; only
+    indices and results cross between processes. Whatever a worker changes in `shared`
+    stays in that worker: return it in the result."""
+    global _SHARED
+    if _processes(len(items), min_items) < 2:
+        return [fn(shared, item) for item in items]
+    _SHARED = (fn, shared, items)
+    try:
+        return pmap(_call_shared, list(range(len(items))), min_items)
+    finally:
+        _SHARED = ()

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 
-# The trie, its regex emitter, the word-boundary test and the hit type are shared with
-# the product, which still uses them for values token look-up cannot take; what is kept
-# here is the old way of matching every value through them.
+# The trie, its regex emitter, the word-boundary test, the hit type and the folding of
+# values into search keys are shared with the product, which still uses them for values
+# token look-up cannot take; what is kept here is the old way of matching every value.
 from storygen.privacy.literals import (LiteralHit, _bounded, _emit, _SPACE, _trie, _word_byte,
-                                       _word_char)
-from storygen.privacy.textnorm import fold, fold_key
+                                       _word_char, folded_labels)
+from storygen.privacy.textnorm import fold
 
 
 def _text_units(key: str) -> list:
@@ -44,11 +44,7 @@ class Literals:
     """Matcher over a {value: label} dict."""
 
     def __init__(self, secrets: dict[str, str], min_binary: int = 6):
-        self.labels: dict[str, str] = {}
-        for value, label in secrets.items():
-            key = fold_key(value).lower()
-            if key:
-                self.labels.setdefault(key, label)
+        self.labels = folded_labels(secrets)
         keys = sorted(self.labels)
         self._text = _text_pattern(keys) if keys else None
         # Raw bytes: UTF-8 and UTF-16 (EXIF XPComment, some MP4 atoms). In compressed

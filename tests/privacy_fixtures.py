@@ -51,3 +51,19 @@ def make_project(root: Path, excerpts: list[str] | None = None, private: dict[st
     project = Project(root=root, config=config or Config(), codes={"listening": Code("listening", "Listening")},
                       sources=sources, excerpts=exs, stories=[story])
     return project, [composite]
+
+
+def in_one_and_two_processes(monkeypatch, tmp_path: Path, run) -> tuple[list, list]:
+    """`run()` with STORYGEN_JOBS=1, then 2, each with a cache of its own. Returns both
+    results and the process pools that were started (the second run should use one)."""
+    import storygen.parallel
+
+    pools: list = []
+    real_pool = storygen.parallel.ProcessPoolExecutor
+    monkeypatch.setattr(storygen.parallel, "ProcessPoolExecutor", lambda **kw: pools.append(kw) or real_pool(**kw))
+    results = []
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("STORYGEN_JOBS", jobs)
+        monkeypatch.setenv("STORYGEN_CACHE_DIR", str(tmp_path / f"cache-{jobs}"))
+        results.append(run())
+    return results, pools

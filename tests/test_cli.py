@@ -5,7 +5,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from projectkit import edit, excerpts_file, write_project
+from projectkit import excerpts_file, write_project
 from storygen.cli import main
 from storygen.project import load_project
 

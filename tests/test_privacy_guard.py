@@ -342,23 +342,18 @@ def test_guard_over_several_processes_reports_what_one_reports(tmp_path, monkeyp
     """check_composite runs on every CPU on a cold build: same findings, verdicts and used sign-offs."""
     import dataclasses
 
-    from privacy_fixtures import make_project
+    from privacy_fixtures import in_one_and_two_processes, make_project
     from storygen.privacy import guard_project
 
     texts = ["Call me on 07700 900123 any time.", "It was 3 March 2024 when it changed."] + ["We listened."] * 2
     project, (composite,) = make_project(tmp_path / "p", excerpts=texts)
     many = [dataclasses.replace(composite, story=dataclasses.replace(composite.story, slug=f"story-{i:02d}"))
             for i in range(30)]
-    import storygen.parallel
 
-    pools = []
-    real_pool = storygen.parallel.ProcessPoolExecutor
-    monkeypatch.setattr(storygen.parallel, "ProcessPoolExecutor", lambda **kw: pools.append(kw) or real_pool(**kw))
-    reports = []
-    for jobs in ("1", "2"):
-        monkeypatch.setenv("STORYGEN_JOBS", jobs)
-        monkeypatch.setenv("STORYGEN_CACHE_DIR", str(tmp_path / f"cache-{jobs}"))
+    def run():
         report = guard_project(project, many)
-        reports.append(([f.format() for f in report.findings], report.verdicts, report.stale_signoffs))
+        return [f.format() for f in report.findings], report.verdicts, report.stale_signoffs
+
+    reports, pools = in_one_and_two_processes(monkeypatch, tmp_path, run)
     assert reports[0] == reports[1] and pools     # the second run did use a pool
     assert reports[0][1]["story-07"] == "blocked"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
-from privacy_fixtures import CLEAN, make_project
+from privacy_fixtures import CLEAN, in_one_and_two_processes, make_project
 
 from storygen.privacy import scan_output, strip_image_metadata, strip_media_metadata
 from storygen.privacy.scan import OutputScanner
@@ -360,22 +360,14 @@ def test_scan_over_several_processes_finds_what_one_finds(setup, monkeypatch, tm
     for i in range(40):        # enough files for a process pool (parallel.MIN_ITEMS)
         extra = f"<p>Ring {PHONE} about S01-01.</p>" if i in (7, 31) else ""
         (site / f"page-{i:02d}.html").write_text(page.replace("</body>", extra + "</body>"), "utf-8")
-    import storygen.parallel
-
-    pools = []
-    real_pool = storygen.parallel.ProcessPoolExecutor
-    monkeypatch.setattr(storygen.parallel, "ProcessPoolExecutor", lambda **kw: pools.append(kw) or real_pool(**kw))
-    results = []
-    for jobs in ("1", "2"):
-        monkeypatch.setenv("STORYGEN_JOBS", jobs)
-        monkeypatch.setenv("STORYGEN_CACHE_DIR", str(tmp_path / f"cache-{jobs}"))
-        results.append([f.format() for f in scan_output(site, project, composites)])
+    results, pools = in_one_and_two_processes(
+        monkeypatch, tmp_path, lambda: [f.format() for f in scan_output(site, project, composites)])
     assert results[0] == results[1] and pools     # the second run did use a pool
     assert sum(PHONE in line for line in results[0]) == 2 and sum("excerpt id" in line for line in results[0]) == 2
 
 
 def test_page_text_is_read_to_the_end_of_a_very_long_page():
-    from storygen.privacy.scan import _html_text
+    from storygen.privacy.extract import html_text
 
-    chunks = _html_text("<p>" + "word " * 2_400_000 + f"ring {PHONE}</p><p>After.</p>").chunks
+    chunks = html_text("<p>" + "word " * 2_400_000 + f"ring {PHONE}</p><p>After.</p>").chunks
     assert chunks[0].endswith(f"ring {PHONE}") and chunks[1] == "After."

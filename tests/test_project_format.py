@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from projectkit import STORY, edit, write_project
+from projectkit import STORY, edit
 from storygen.cli import main
 from storygen.errors import ProjectError
 from storygen.project import load_project

@@ -498,3 +498,22 @@ def test_provenance_scan_searches_unchanged_clean_pages_for_ids_added_since(tmp_
         scan_provenance(site(3), {"S01-01", "S02-02", "S09-04"}, cache)
     with pytest.raises(RenderError, match="S09-04"):          # and again: a failure is never remembered
         scan_provenance(site(4), {"S09-04"}, cache)
+
+
+def test_pages_rendered_over_several_processes_are_the_pages_one_renders(built, tmp_path, monkeypatch):
+    """A cold build renders pages on every CPU: the site comes out byte for byte the same."""
+    from privacy_fixtures import in_one_and_two_processes
+
+    project, composites = built["project"], built["composites"]
+    many = composites + [dataclasses.replace(c, story=dataclasses.replace(c.story, slug=f"{c.story.slug}-{i:02d}"))
+                         for c in composites for i in range(15)]
+
+    def run():
+        out = tmp_path / f"out-{len(list(tmp_path.glob('out-*')))}"
+        render_site(project, many, out, cache_dir=None)
+        return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(out.rglob("*")) if p.is_file()}
+
+    sites, pools = in_one_and_two_processes(monkeypatch, tmp_path, run)
+    assert sites[0] == sites[1] and pools     # the second run did use a pool
+    assert sum(1 for path in sites[0] if path.startswith("stories/") and path.endswith("index.html")) >= 30

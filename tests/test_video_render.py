@@ -7,7 +7,6 @@ import hashlib
 import re
 import shutil
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import imageio_ffmpeg

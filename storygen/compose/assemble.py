@@ -46,11 +46,8 @@ def story_environment(project: Project | None = None) -> SandboxedEnvironment:
     return env
 
 
-def _compile(env: SandboxedEnvironment, story: Story, path: Path, compiled=None):
-    """Compile a story body, through the bytecode cache when there is one (or `compiled`:
-    the code `_precompile` already has)."""
-    if compiled is not None:
-        return compiled
+def _compile(env: SandboxedEnvironment, story: Story, path: Path):
+    """Compile a story body, through the bytecode cache when there is one."""
     cache = env.bytecode_cache
     bucket = cache.get_bucket(env, story.slug, str(path), story.body) if cache else None
     if bucket is not None and bucket.code is not None:
@@ -166,7 +163,7 @@ def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), co
     try:
         # Compiled under the story's own file name, so template frames and tracebacks can be
         # mapped back to lines in the story file.
-        code = _compile(env, story, path, compiled)
+        code = compiled if compiled is not None else _compile(env, story, path)
         template = env.template_class.from_code(
             env, code, env.make_globals({"excerpt": excerpt, "excerpts": excerpts,
                                          "story": story, "persona": story.persona}))

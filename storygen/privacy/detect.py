@@ -146,6 +146,11 @@ def _presidio_version() -> str:
     return version("presidio-analyzer")
 
 
+def _text_key(text: str) -> str:
+    """What the caches know a text by: a hash, never the text."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 class Detector:
     """Runs every detector; one instance per settings, reused across texts."""
 
@@ -164,16 +169,14 @@ class Detector:
         """All hits in `text`, sorted by position (cached by content hash)."""
         if not text or not text.strip():
             return ()
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        key = _text_key(text)
         if key in self._clean:
             return ()
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = self._scan(text)
-        if not cached and self._clean_path is not None:
-            self._clean.add(key)
-            self._added.append(key)
-            self._clean_dirty = True
+        if not cached:
+            self.remember(key)
         return cached
 
     # -- the clean-text cache on disk ------------------------------------------
@@ -207,15 +210,12 @@ class Detector:
         found = quasi.qi_types(text)
         entry = "+".join(sorted(found))
         self._qi[key] = entry
-        if self._clean_path is not None:
-            self._clean.add(f"qi={key}={entry}")
-            self._added.append(f"qi={key}={entry}")
-            self._clean_dirty = True
+        self.remember(f"qi={key}={entry}")
         return found
 
     def remember(self, key: str) -> None:
-        """Keep a caller's own verdict key (a hash, say "this composite is clean") with the
-        clean-text hashes: same file, same lifetime, dropped with any change of settings or code."""
+        """Keep a verdict key (a clean text's hash, or a caller's own such as "this composite
+        is clean") in the clean cache: dropped with any change of settings or code."""
         if self._clean_path is not None and key not in self._clean:
             self._clean.add(key)
             self._added.append(key)
@@ -228,7 +228,7 @@ class Detector:
         """True when `text` is remembered as clean (a cheap look-up, no scan)."""
         if not text or not text.strip():
             return True
-        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() in self._clean
+        return _text_key(text) in self._clean
 
     def drain_clean(self) -> list[str]:
         """Clean-text hashes found since the last call: a worker process hands them back."""

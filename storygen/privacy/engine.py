@@ -75,11 +75,12 @@ def _recognizers() -> tuple:
 
 # What a recognizer cannot match without: every pattern of the card, NHS, NINO, IBAN and
 # driving-licence recognizers has a [0-9] or \d; IP addresses need a digit or ":"; email
-# needs "@"; every URL pattern has "[.]" followed by a top-level domain, each of which starts
-# with a letter (tests/test_privacy_fastpaths.py checks the installed patterns). Phone numbers need digits too (and detect.py drops a phone hit with fewer than
-# ten characters for which str.isdigit() is true, so a text with fewer cannot have one).
-# Prose has none of these, and skipping
-# a recognizer on a text that lacks them changes nothing while saving most of Presidio's time.
+# needs "@"; every URL pattern has "[.]" followed by a top-level domain, each of which
+# starts with a letter (tests/test_privacy_fastpaths.py checks the installed patterns).
+# Phone numbers need digits too, and detect.py drops a phone hit with fewer than ten
+# characters for which str.isdigit() is true, so a text with fewer cannot have one.
+# Prose has none of these: skipping a recognizer on a text that lacks them changes
+# nothing while saving most of Presidio's time.
 _DIGIT_ENTITIES = frozenset({"CREDIT_CARD", "UK_NHS", "UK_NINO", "IBAN_CODE", "UK_DRIVING_LICENCE"})
 _DIGIT = re.compile(r"\d")
 _DOT_LETTER = re.compile(r"\.[^\W\d_]")     # any letter: a superset of [a-z] under IGNORECASE

@@ -86,12 +86,13 @@ class Guard:
         self.settings = settings_for(project, self.knowledge)
         self.detector = detector_for(self.settings)
         self.detector.use_clean_cache(cache_root(project.root) / "privacy")
-        self.literals = Literals(self.knowledge.secrets())
+        secrets = self.knowledge.secrets()
+        self.literals = Literals(secrets)
         self.real = self.knowledge.real_keys()
         self.used_signoffs: set[str] = set()
         # Everything besides a composite's own text that decides what check_composite finds.
         self._context = hashlib.blake2b(json.dumps(
-            [sorted(self.knowledge.secrets()), sorted(self.real), self.settings_limit]).encode(
+            [sorted(secrets), sorted(self.real), self.settings_limit]).encode(
                 "utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     # -- one text -----------------------------------------------------------------
@@ -331,37 +332,30 @@ def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
     return report
 
 
-_WORK: tuple = ()    # (guard, composites) for forked workers
-
-
-def _check_one(i: int):
-    guard, composites = _WORK
+def _check_one(guard: Guard, composite: Composite):
     guard.used_signoffs = set()
-    found = guard.check_composite(composites[i])
+    found = guard.check_composite(composite)
     return found, guard.used_signoffs, guard.detector.drain_clean()
 
 
 def _check_all(guard: Guard, composites: list[Composite]) -> list:
     """check_composite for each, over the CPUs on a cold build (composites are independent).
 
-    Each result carries what the worker changed in the guard (sign-offs used, clean-text
+    Each result carries what the check changed in the guard (sign-offs used, clean-text
     hashes), for the caller to merge: a forked worker's own state is thrown away.
     """
-    from ..parallel import MIN_ITEMS, pmap
+    from ..parallel import MIN_ITEMS, pmap_shared
 
-    global _WORK
     used, guard.used_signoffs = guard.used_signoffs, set()
     guard.detector.drain_clean()
-    _WORK = (guard, composites)
     # A rebuild finds nearly every text in the clean cache: then starting processes costs
     # more than the look-ups they would share.
     cold = sum(1 for c in composites if not all(guard.detector.known_clean(s.text) for s in c.segments))
+    in_processes = cold >= MIN_ITEMS
     try:
-        if cold < MIN_ITEMS:
-            return [_check_one(i) for i in range(len(composites))]
-        return pmap(_check_one, list(range(len(composites))))
+        return pmap_shared(_check_one, guard, composites,
+                           min_items=MIN_ITEMS if in_processes else len(composites) + 1)
     finally:
-        _WORK = ()
         guard.used_signoffs = used
 
 

@@ -165,15 +165,21 @@ def _leftmost_longest(found: list[tuple]) -> list[tuple]:
     return kept
 
 
+def folded_labels(secrets: dict[str, str]) -> dict[str, str]:
+    """{value: label} -> {what is searched for (folded, lower case): label}; the first label wins."""
+    labels: dict[str, str] = {}
+    for value, label in secrets.items():
+        key = fold_key(value).lower()
+        if key:
+            labels.setdefault(key, label)
+    return labels
+
+
 class Literals:
     """Matcher over a {value: label} dict."""
 
     def __init__(self, secrets: dict[str, str], min_binary: int = 6):
-        self.labels: dict[str, str] = {}
-        for value, label in secrets.items():
-            key = fold_key(value).lower()
-            if key:
-                self.labels.setdefault(key, label)
+        self.labels = folded_labels(secrets)
         keys = sorted(self.labels)
         self._text = _Tokens(keys, _WORD, r"\s+")
         self._text_odd = _text_pattern(self._text.odd)

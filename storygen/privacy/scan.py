@@ -24,14 +24,17 @@ bytes, are scanned as usual; a fragment that does not match is scanned whole.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 from pathlib import Path
 
 from ..cache import cache_root, read_hashes, write_hashes
 from ..model import Composite, Finding, Origin, Project
+from ..parallel import pmap_shared
 from .detect import code_digest
+from .extract import (CAPTION_SUFFIXES, CODE_SUFFIXES, HTML_SUFFIXES, JSON_SUFFIXES, TEXT_SUFFIXES, XML_SUFFIXES,
+                      caption_text, gunzip, html_text, is_fragment, json_strings, page_url, shown_on_page,
+                      word_run, xml_text)
 from .guard import Guard, GuardFinding, GuardReport, _words
 from .literals import Literals
 from .media import IMAGE_SUFFIXES, MEDIA_SUFFIXES, TECHNICAL_KEYS, image_metadata, media_metadata
@@ -44,147 +47,9 @@ CHANNELS = ["HTML text and text attributes (alt, title, aria-label, content, …
             "WebVTT and SRT cue text", "text transcripts", "image EXIF / XMP / comments / PNG text chunks, GPS",
             "video and audio container metadata and subtitle tracks (ffmpeg -i)", "file and folder names",
             "raw bytes of every file for private literals (UTF-8, UTF-16)"]
-TEXT_ATTRS = frozenset({"alt", "title", "aria-label", "aria-description", "content", "placeholder", "value",
-                        "label", "summary", "data-caption", "data-title", "download"})
-BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr",
-                        "br", "section", "article", "header", "footer", "nav", "main", "aside", "title",
-                        "figcaption", "figure", "blockquote", "dt", "dd", "table", "option", "button",
-                        "details", "summary", "hr", "body", "head", "html", "a"})
-CODE_SUFFIXES = frozenset({".js", ".mjs", ".css", ".map"})
-HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
-XML_SUFFIXES = frozenset({".xml", ".atom", ".rss", ".svg", ".opml"})
-JSON_SUFFIXES = frozenset({".json", ".webmanifest", ".jsonld"})
-CAPTION_SUFFIXES = frozenset({".vtt", ".srt"})
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".csv", ".tsv"})
+_REMOVE_IT = "remove it from the template, data or metadata that produced this file"
 # Rules guard_project reports besides check_composite's findings (long quotes, stale sign-offs).
 REPORT_ONLY = frozenset({"R14", "R17"})
-_TIMING = re.compile(r"^\s*(?:\d+\s*$|(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->.*$|WEBVTT.*$|NOTE\b.*$"
-                     r"|STYLE\s*$|REGION\s*$)")
-
-
-class _HTMLText:
-    """Text chunks of an HTML page: block text, text-bearing attributes, JSON-LD.
-
-    An lxml parser target (libxml2's forgiving HTML parser, in C; the link checker
-    uses the same): it hands over tags and text as they are read, so no tree is built.
-    """
-
-    def __init__(self):
-        self.chunks: list[str] = []
-        self.shown: list[str] = []   # the text a reader sees, in order (no attributes, no JSON-LD)
-        self._buf: list[str] = []
-        self._skip = 0            # inside <style> or executable <script>
-        self._json: list[str] | None = None    # inside a JSON-LD <script>: its text so far
-
-    def _flush(self):
-        text = " ".join("".join(self._buf).split())
-        if text:
-            self.chunks.append(text)
-            self.shown.append(text)
-        self._buf = []
-
-    def start(self, tag, attrs):
-        if tag == "style" or (tag == "script" and "json" not in (attrs.get("type") or "")):
-            self._skip += 1
-        elif tag == "script":
-            self._json = []
-        if tag in BLOCK_TAGS:
-            self._flush()
-        for name, value in attrs.items():
-            if value and (name in TEXT_ATTRS or name.startswith("data-") and " " in value):
-                if name == "content" and tag == "meta" and attrs.get("name") in ("viewport", "generator",
-                                                                                    "theme-color", "robots"):
-                    continue
-                self.chunks.append(value)
-
-    def end(self, tag):
-        if tag == "style" or (tag == "script" and self._json is None):
-            self._skip = max(0, self._skip - 1)
-        elif tag == "script":
-            self.chunks.extend(_json_strings_text("".join(self._json)))
-            self._json = None
-            self._flush()
-            return
-        if tag in BLOCK_TAGS:
-            self._flush()
-
-    def data(self, data):
-        if self._skip:
-            return
-        if self._json is not None:
-            self._json.append(data)
-            return
-        self._buf.append(data)
-
-    def close(self):
-        self._flush()
-        return self
-
-
-def _html_text(text: str) -> _HTMLText:
-    """The chunks of the HTML `text` (see _HTMLText)."""
-    from lxml import etree
-
-    target = _HTMLText()
-    if text.strip():
-        # huge_tree lifts libxml2's built-in size limits (XML_PARSE_HUGE): a scan reads a page to its end.
-        parser = etree.HTMLParser(target=target, encoding="utf-8", no_network=True, huge_tree=True)
-        parser.feed(text.encode("utf-8", "surrogatepass"))
-        parser.close()
-    return target
-
-
-def _json_strings_text(text: str) -> list[str]:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return [text]
-    out: list[str] = []
-
-    def walk(node):
-        if isinstance(node, str):
-            out.append(node)
-        elif isinstance(node, dict):
-            for k, v in node.items():
-                walk(k)
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(data)
-    return out
-
-
-def _xml_text(text: str) -> list[str]:
-    # Attributes of feeds are links and namespaces; the readable text is between tags.
-    text = re.sub(r"<!\[CDATA\[(.*?)\]\]>", lambda m: html.escape(m.group(1)), text, flags=re.S)
-    parts = re.split(r"<[^>]*>", text)
-    out = []
-    for part in parts:
-        part = html.unescape(part).strip()
-        if not part:
-            continue
-        if "<" in part and ">" in part:            # escaped HTML content inside <content type="html">
-            out.extend(_html_text(part).chunks)
-        else:
-            out.append(part)
-    return out
-
-
-def _caption_text(text: str) -> list[str]:
-    cues, buf = [], []
-    for line in text.splitlines():
-        if not line.strip() or _TIMING.match(line):
-            if buf:
-                cues.append(" ".join(buf))
-                buf = []
-            continue
-        buf.append(re.sub(r"<[^>]+>", "", line).strip())
-    if buf:
-        cues.append(" ".join(buf))
-    return cues
-
-
 class OutputScanner:
     def __init__(self, project: Project, composites: list[Composite], report: GuardReport | None = None):
         reuse = report is not None and report.guard is not None and report.guard.project is project
@@ -261,12 +126,13 @@ class OutputScanner:
         # Files are independent: on a cold build they are read through on every CPU. Search
         # fragments go second, once the words of the pages they index are known.
         self.page_words = {}
-        for batch in ([t for t in todo if not _is_fragment(t[1])], [t for t in todo if _is_fragment(t[1])]):
-            results = _scan_files(self, [(p, r) for _, p, r, _ in batch])
+        for batch in ([t for t in todo if not is_fragment(t[1])], [t for t in todo if is_fragment(t[1])]):
+            self.detector.drain_clean()
+            results = pmap_shared(_scan_one, self, [(p, r) for _, p, r, _ in batch])
             for (slot, _, rel, key), (found, clean, shown) in zip(batch, results):
                 self.detector.add_clean(clean)
                 if shown is not None:
-                    self.page_words[_page_url(rel)] = shown
+                    self.page_words[page_url(rel)] = shown
                 if not found:
                     self.clean_files.add(key)
                     self._verified.add(key)
@@ -315,7 +181,7 @@ class OutputScanner:
         out: list[Finding] = []
         if data[:2] == b"\x1f\x8b":
             # Compressed text (search-index fragments, .gz files): scan what it unpacks to.
-            unpacked = _gunzip(data)
+            unpacked = gunzip(data)
             if unpacked is not None:
                 data = unpacked
                 suffix = ".json" if unpacked.lstrip()[:1] in (b"{", b"[") else suffix
@@ -324,7 +190,7 @@ class OutputScanner:
         binary = suffix in IMAGE_SUFFIXES or suffix in MEDIA_SUFFIXES or b"\x00" in data[:4096]
         for hit in (literals or self.literals).find_bytes(data, binary=binary):
             out.append(_finding("R5", rel, hit.span, f"raw bytes: {hit.label}",
-                                "remove it from the template, data or metadata that produced this file"))
+                                _REMOVE_IT))
         return out, data, suffix, binary
 
     def _file(self, path: Path, rel: Path, data: bytes) -> tuple[list[Finding], list[str] | None]:
@@ -345,23 +211,31 @@ class OutputScanner:
         elif suffix in MEDIA_SUFFIXES:
             fields, subtitles = media_metadata(path)
             chunks += [(f"container metadata {k}", v) for k, v in fields if k not in TECHNICAL_KEYS]
-            chunks += [("subtitle track", c) for s in subtitles for c in _caption_text(s)]
+            chunks += [("subtitle track", c) for s in subtitles for c in caption_text(s)]
             for k, v in fields:            # technical keys: literals only (an encoder string is not a name)
                 if k in TECHNICAL_KEYS:
                     out += self._literal_only(v, rel, f"container metadata {k}")
         elif not binary:
             text = data.decode("utf-8", errors="replace")
             if suffix in HTML_SUFFIXES:
-                parser = _html_text(text)
+                parser = html_text(text)
                 chunks += [("page text", c) for c in parser.chunks]
-                shown = [run for run in map(_word_run, parser.shown) if run]
+                shown = [run for run in map(word_run, parser.shown) if run]
             elif suffix in XML_SUFFIXES:
-                chunks += [("feed/XML text", c) for c in _xml_text(text)]
+                chunks += [("feed/XML text", c) for c in xml_text(text)]
             elif suffix in JSON_SUFFIXES:
-                seen = self._shown_on_its_page(text) if _is_fragment(path) else None
-                chunks += [("JSON", c) for c in _json_strings_text(text) if c != seen]
+                try:
+                    record = json.loads(text)
+                except ValueError:
+                    chunks.append(("JSON", text))
+                else:
+                    # A search fragment's page text, when its page shows the same blocks, was
+                    # looked at on that page (module docstring).
+                    seen = shown_on_page(record, self.page_words.get(record.get("url"))) \
+                        if is_fragment(path) and isinstance(record, dict) else None
+                    chunks += [("JSON", c) for c in json_strings(record) if c != seen]
             elif suffix in CAPTION_SUFFIXES:
-                chunks += [("captions", c) for c in _caption_text(text)]
+                chunks += [("captions", c) for c in caption_text(text)]
             elif suffix in TEXT_SUFFIXES:
                 chunks += [("transcript", c) for c in text.split("\n\n")]
             elif suffix in CODE_SUFFIXES:
@@ -371,23 +245,6 @@ class OutputScanner:
         for channel, chunk in chunks:
             out += self._text(chunk, rel, channel, names=True)
         return out, shown
-
-    def _shown_on_its_page(self, text: str) -> str | None:
-        """A search fragment's `content` when it is, word for word, whole blocks its page shows
-        in the page's order (see the module docstring); None otherwise."""
-        try:
-            record = json.loads(text)
-        except ValueError:
-            return None
-        content = record.get("content") if isinstance(record, dict) else None
-        blocks = self.page_words.get(record.get("url")) if isinstance(content, str) else None
-        if not blocks:
-            return None
-        words, at = _word_run(content), 0
-        for block in blocks:          # greedy: a block that fits here is taken, any other skipped
-            if words.startswith(block, at):
-                at += len(block)
-        return content if words and at == len(words) else None
 
     def _text(self, text: str, rel: Path, channel: str, names: bool, urls: bool = True) -> list[Finding]:
         if not text or not text.strip():
@@ -400,7 +257,7 @@ class OutputScanner:
 
     def _text_hits(self, text: str, names: bool, urls: bool) -> list[tuple[str, str, str, str]]:
         """(rule, span, what, hint) for every private value and blocking detector hit in `text`."""
-        out = [("R5", hit.span, hit.label, "remove it from the template, data or metadata that produced this file")
+        out = [("R5", hit.span, hit.label, _REMOVE_IT)
                for hit in self.literals.find(text)]
         if " ".join(text.split()) in self.own_chunks:
             return out
@@ -419,60 +276,16 @@ class OutputScanner:
                 for h in self.literals.find(text)]
 
 
-_WORK: tuple = ()     # (scanner, [(path, rel)]) for forked workers
-
-
-def _scan_one(i: int) -> tuple[list[Finding], list[str], list[str] | None]:
-    scanner, files = _WORK
-    path, rel = files[i]
+def _scan_one(scanner: OutputScanner, file: tuple[Path, Path]) -> tuple[list[Finding], list[str], list | None]:
+    """`scanner._file` over one file, with the clean-text hashes found, for the caller to merge."""
+    path, rel = file
     found, shown = scanner._file(path, rel, path.read_bytes())
     return found, scanner.detector.drain_clean(), shown
-
-
-def _scan_files(scanner: OutputScanner, files: list[tuple[Path, Path]]) -> list:
-    """`scanner._file` over each file, with the clean-text hashes each worker found to merge."""
-    from ..parallel import pmap
-
-    global _WORK
-    scanner.detector.drain_clean()
-    _WORK = (scanner, files)
-    try:
-        return pmap(_scan_one, list(range(len(files))))
-    finally:
-        _WORK = ()
-
-
-_WORD = re.compile(r"\w+")
-
-
-def _word_run(text: str) -> str:
-    """The words of `text`, each followed by a separator ("" when there are none)."""
-    return "".join(w + "\x1f" for w in _WORD.findall(text))
-
-
-def _is_fragment(path: Path) -> bool:
-    return path.suffix.lower() == ".pf_fragment"
-
-
-def _page_url(rel: Path) -> str:
-    """The address Pagefind gives the page at `rel` (site-root relative, no index.html)."""
-    url = "/" + rel.as_posix()
-    return url[:-len("index.html")] if url.endswith("/index.html") else url
 
 
 def _value_hash(value: str) -> str:
     """What the cache keeps of an excerpt id or text hash it searched for: a hash, not the value."""
     return hashlib.blake2b(fold_key(value).lower().encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-
-
-def _gunzip(data: bytes, limit: int = 64 * 1024 * 1024) -> bytes | None:
-    import zlib
-    try:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out = d.decompress(data, limit)
-        return out if not d.unconsumed_tail else None     # bigger than the limit: leave it to byte search
-    except zlib.error:
-        return None
 
 
 # A content hash: hex with at least one digit and one letter, any length; or 6–9 digits standing

@@ -6,7 +6,6 @@ links are not fetched (a build must not depend on the network).
 """
 from __future__ import annotations
 
-import posixpath
 import re
 from urllib.parse import unquote
 

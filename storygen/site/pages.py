@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..parallel import pmap_shared
 from .cache import Cache, digest
 from .env import markdown, render
 from .public import paragraphs, slugify
@@ -54,9 +55,6 @@ class PageRenderer:
         self.base_key = digest("page", fingerprint, site, globals_)
         self.rendered = 0
 
-    def render(self, spec: PageSpec, out, root_override: str | None = None) -> None:
-        self.render_all([(spec, root_override)], out)
-
     def render_all(self, pages: list[tuple[PageSpec, str | None]], out) -> None:
         """Write every (spec, root_override): cache hits copied, the rest rendered, in order.
 
@@ -68,7 +66,7 @@ class PageRenderer:
                        spec.og_type, spec.image, spec.data, root_override) for spec, root_override in pages]
         cached = [self.cache.get("page", key, ".html") for key in keys]
         todo = [i for i, hit in enumerate(cached) if hit is None]
-        html: dict[int, str | None] = dict(zip(todo, _render_many(self, [pages[i] for i in todo])))
+        html = dict(zip(todo, pmap_shared(_render_one, self, [pages[i] for i in todo])))
         for i, ((spec, root_override), key) in enumerate(zip(pages, keys)):
             if cached[i] is not None:
                 out.cached_page(spec.path, cached[i], key)
@@ -161,26 +159,11 @@ class PageRenderer:
         return self.md.renderer.render(tokens, self.md.options, {})
 
 
-_WORK: tuple = ()     # (renderer, pages) for forked workers
-
-
-def _render_one(i: int) -> str | None:
-    renderer, pages = _WORK
+def _render_one(renderer: PageRenderer, page: tuple[PageSpec, str | None]) -> str | None:
     try:
-        return renderer._html(*pages[i])
+        return renderer._html(*page)
     except Exception:     # rendered again in the parent, which reports it properly
         return None
-
-
-def _render_many(renderer: PageRenderer, pages: list) -> list[str | None]:
-    from ..parallel import pmap
-
-    global _WORK
-    _WORK = (renderer, pages)
-    try:
-        return pmap(_render_one, list(range(len(pages))))
-    finally:
-        _WORK = ()
 
 
 def story_pages(records: list[dict]) -> list[PageSpec]:
