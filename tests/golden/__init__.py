@@ -16,7 +16,7 @@ shows as a diff here, intended or not. What is compared:
 
 The sample is copied to a temporary folder and built with a fixed
 SOURCE_DATE_EPOCH, an empty cache and small draft video (180-pixel frames at
-10 frames a second; the cue lists and transcripts are those of this size), so
+24 frames a second; the cue lists and transcripts are those of this size), so
 the build is deterministic and takes well under a minute.
 
 Refresh the committed copy on purpose, after a change you meant to make:
@@ -44,7 +44,7 @@ GOLDEN = Path(__file__).resolve().parent / "sample"
 SAMPLE_PARTS = ("storygen.toml", "narratives", "assets", "templates")
 EPOCH = "1767225600"          # 2026-01-01T00:00:00Z
 # Smallest video the sample renders in reasonable time; the layout scales with the frame.
-VIDEO_OVERRIDES = "size = 180\nfps = 10\n"
+VIDEO_OVERRIDES = "size = 180\nfps = 24\n"
 BUILD_ARGS = ("--quality", "draft", "--jobs", "2")
 
 TEXT_SUFFIXES = frozenset({".html", ".xml", ".txt", ".vtt", ".srt", ".css", ".js", ".json"})
