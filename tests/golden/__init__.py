@@ -60,7 +60,7 @@ FRAME_TOLERANCE = 1
 # --- building -------------------------------------------------------------------
 
 def copy_sample(dest: Path) -> Path:
-    """The sample project, copied to `dest`, with the golden build's small-video settings."""
+    """The repository's sample project, copied to `dest` (also used by other tests and benchmarks)."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in SAMPLE_PARTS:
         source = REPO / name
@@ -68,17 +68,22 @@ def copy_sample(dest: Path) -> Path:
             shutil.copytree(source, dest / name)
         elif source.is_file():
             shutil.copy2(source, dest / name)
-    config = dest / "storygen.toml"
+    return dest
+
+
+def small_video(project: Path) -> None:
+    """The golden build's video settings, added to the project's [video] table."""
+    config = project / "storygen.toml"
     text = config.read_text(encoding="utf-8")
     if "\n[video]\n" not in text:
         text += "\n[video]\n"
     config.write_text(text.replace("\n[video]\n", "\n[video]\n" + VIDEO_OVERRIDES, 1), encoding="utf-8")
-    return dest
 
 
 def build_sample(workdir: Path) -> Path:
     """Copy and build the sample in `workdir`; returns the output folder (raises on failure)."""
     project = copy_sample(workdir / "project")
+    small_video(project)
     out = workdir / "out"
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "STORYGEN_CACHE_DIR": str(workdir / "cache"),
            "TZ": "UTC", "LC_ALL": "C.UTF-8"}
