@@ -26,9 +26,10 @@ from .compose.assemble import compose_all
 from .compose.rules import check_composites
 from .config import load_config
 from .context import BuildContext
-from .errors import CheckFailed, StorygenError
+from .errors import CheckFailed, ProjectError, StorygenError
 from .model import Composite, Finding, Project
 from .options import BuildOptions
+from .outdir import output_folder
 from .outputs import LivePreview, Output, RenderJob
 from .project import load_project, require_story
 from .publish import publish, staging, write_json
@@ -60,10 +61,18 @@ class CheckResult:
 
 def publishable(project: Project, *, drafts: bool, slugs: tuple[str, ...] = ()) -> list:
     """The stories this run publishes: approved ones, drafts too with --drafts (C13)."""
-    for slug in slugs:
-        require_story(project, slug)
+    require_stories(project, slugs, drafts=drafts)
     chosen = [s for s in project.stories if s.approved or drafts]
     return [s for s in chosen if not slugs or s.slug in slugs]
+
+
+def require_stories(project: Project, slugs: tuple[str, ...], *, drafts: bool) -> None:
+    """Each --story names a story this run would publish; a typo must not build an empty site."""
+    for slug in slugs:
+        story = require_story(project, slug)
+        if not (story.approved or drafts):
+            raise ProjectError(f"story `{slug}` is {story.status}, so it is not published", path=story.origin.path,
+                               hint="add --drafts to include drafts, or set `status: approved` once reviewed")
 
 
 def check(project_root: Path, *, drafts: bool = False, slugs: tuple[str, ...] = (),
@@ -79,6 +88,7 @@ def check(project_root: Path, *, drafts: bool = False, slugs: tuple[str, ...] = 
     options = options or BuildOptions(drafts=drafts, slugs=tuple(slugs))
     with timings.phase("load"):
         project = load_project(project_root, yaml_trees=context.yaml_trees)
+        require_stories(project, options.slugs, drafts=options.drafts)
     with timings.phase("compose"):
         # Rules that span stories (C10) need every published story, whatever --story says.
         stories = publishable(project, drafts=options.drafts)
@@ -141,9 +151,11 @@ def build(project_root: Path, options: BuildOptions | None = None, *, context: B
     progress = sys.stderr.isatty() if progress is None else progress
     if preview is not None:
         return _preview(project_root, options, context, preview, timings)
-    default_out = project_root / load_config(project_root).build.output
-    options = replace(options, out=(options.out or default_out).resolve())
-    out = options.out
+    configured = load_config(project_root).build.output
+    default_out = project_root / configured
+    target = output_folder(project_root, options.out, configured)      # refuses folders it must never replace
+    options = replace(options, out=target.path)
+    out = target.path
     parts = ["private"] + outputs.parts(options.only)
     with timings.phase("fingerprint"):
         inputs = uptodate.fingerprint(project_root, options, default_out)
@@ -160,6 +172,7 @@ def build(project_root: Path, options: BuildOptions | None = None, *, context: B
     raise_problems(result)
     project, composites = result.project, result.composites
     scanned = project.config.privacy.enabled
+    target.claim()
     with staging(out) as stage:
         folders = {name: out / name for name in outputs.inputs_published(options.only)}
         folders.update({output.name: stage / output.name for output in chosen})

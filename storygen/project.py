@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields as dataclass_fields, replace
 from datetime import date
 from pathlib import Path
 
-from .config import VideoTheme, load_config
+from .config import VIDEO_FORMATS, VideoTheme, load_config
 from .errors import ProjectError
 from .model import (MEDIA, STATUSES, VOICES, Code, Consent, Excerpt, Origin, Persona,
                     Picture, Project, Source, Story)
@@ -36,10 +36,10 @@ def is_input_folder(name: str) -> bool:
 NARRATIVES = "narratives"
 VIDEO_THEME = Path("templates") / "video" / "theme.toml"
 PRIVATE = "private"             # narratives/private/: read only by the privacy guard
-VIDEO_FORMATS = ("16:9", "9:16", "1:1", "4:5")
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Matched with fullmatch(): `$` would also match before a trailing newline.
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @dataclass
@@ -147,14 +147,14 @@ def _read_codebook(root: Path, path: Path) -> dict[str, Code]:
 def _read_codes(data: Map, prefix: str, rel: Path, codes: dict[str, Code], inherited_colour: str) -> None:
     for slug, entry in data.items():
         line = data.line_of(slug)
-        if not SLUG.match(slug):
+        if not SLUG.fullmatch(slug):
             raise ProjectError(f"code id `{slug}` should be lower-case words joined by hyphens",
                                path=rel, line=line, hint="for example `working-together`")
         code_id = prefix + slug
         fields = Fields(entry if isinstance(entry, Map) else _empty(line), rel, f"code `{code_id}`")
         fields.reject_unknown({"name", "description", "colour", "color", "codes"})
         colour = fields.text("colour") or fields.text("color") or inherited_colour
-        if not HEX_COLOUR.match(colour):
+        if not HEX_COLOUR.fullmatch(colour):
             raise fields.error("colour", f"colour {colour!r} should look like \"#1f6f8b\"")
         codes[code_id] = Code(id=code_id, name=fields.text("name") or slug.replace("-", " ").capitalize(),
                               description=fields.text("description"), colour=colour.lower(),
@@ -184,7 +184,7 @@ def _read_sources(root: Path, path: Path) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     for source_id, entry in data.items():
         line = data.line_of(source_id)
-        if not ID.match(source_id):
+        if not ID.fullmatch(source_id):
             raise ProjectError(f"source id `{source_id}` may hold only letters, digits, - _ .",
                                path=rel, line=line)
         fields = Fields(entry if isinstance(entry, Map) else _empty(line), rel, f"source `{source_id}`")
@@ -245,7 +245,7 @@ def _read_excerpts(reading: _Reading, folder: Path, sources: dict[str, Source],
 def _read_excerpt(fields: Fields, default_source: str, sources, codes) -> Excerpt:
     fields.reject_unknown({"id", "source", "text", "codes", "featured", "singular", "memo"})
     excerpt_id = fields.text("id", required=True).strip()
-    if not ID.match(excerpt_id):
+    if not ID.fullmatch(excerpt_id):
         raise fields.error("id", f"excerpt id `{excerpt_id}` may hold only letters, digits, - _ .")
     fields.what = f"excerpt `{excerpt_id}`"
     source_id = fields.text("source", default_source).strip()
@@ -305,7 +305,7 @@ def read_story(reading: _Reading, path: Path, codes: dict[str, Code]) -> Story:
     root = reading.root
     rel = relative(root, path)
     slug = path.stem
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         raise ProjectError(f"story file name `{path.name}` must be lower-case words joined by hyphens",
                            path=rel, hint="rename it, e.g. `time-to-listen.md` (it becomes the page address)")
     front, body, body_line = split_front_matter(read_text(path, shown=rel), rel)

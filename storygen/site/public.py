@@ -18,12 +18,12 @@ from datetime import date, datetime, timezone
 from ..model import Code, Composite, Project
 
 # Colours reach a `style` attribute; only plain hex colours may pass.
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 DEFAULT_ACCENT = "#555555"
 
 
 def safe_colour(value: str) -> str:
-    return value if _HEX.match(value or "") else DEFAULT_ACCENT
+    return value if _HEX.fullmatch(value or "") else DEFAULT_ACCENT
 
 
 @functools.lru_cache(maxsize=4096)    # the same theme and heading names, over a thousand stories
