@@ -55,8 +55,8 @@ ON_DISK = (
               "one WAV of synthesised speech per caption phrase",
               "a different program, voice, model or phrase is a different key; never pruned"),
     CacheSpec("privacy", "storygen/privacy/detect.py, guard.py, scan.py",
-              "clean-<settings>-<code>.txt: the guard's settings and a digest of the detector code and "
-              "word lists; files-<digest>.txt: those and every private value. Within a file, one line "
+              "`clean-SETTINGS-CODE.txt`: the guard's settings and a digest of the detector code and "
+              "word lists; `files-DIGEST.txt`: those and every private value. Within a file, one line "
               "per entry, told apart by prefix: a text's hash, `qi=` a text's quasi-identifier types, "
               "`g=` a composite found clean, `s:` a private value searched for",
               "hashes of texts and published files found clean (never a text or a span)",
@@ -125,6 +125,8 @@ PRIVACY_PENDING = (
               "detect.py, textnorm.py",
               "none, or a text", "word lists, the Presidio engine, the ffmpeg path, the code "
               "digest, folded texts", "cannot be stale (package files and text)"),
+    CacheSpec("storygen.privacy.quasi._TOWN_RE", "storygen/privacy/quasi.py",
+              "none", "the town-name patterns, compiled on first use", "cannot be stale (package files)"),
 )
 
 
