@@ -42,7 +42,8 @@ ON_DISK = (
               "SHA-256 of every input of the artefact: its public data, the site-wide values, every "
               "template, and CODE_VERSION in site/cache.py",
               "rendered pages, share cards, picture variants, Pagefind bundles, each page's links "
-              "(index/links.json) and the pages found free of private ids (index/scan.json)",
+              "(index/links.json), the pages found free of private ids (index/scan.json) and the "
+              "templates last found to compile (index/templates.json)",
               "nothing to invalidate: a changed input is a different key. Entries no build used for "
               "7 days are removed (checked at most daily)"),
     CacheSpec("templates", "storygen/compose/assemble.py",

@@ -115,3 +115,12 @@ def test_a_site_only_build_does_not_depend_on_the_video_theme(project, tmp_path)
     theme(project, 'accent = "sunshine"\n')
     result = run("build", "--project", project, "--only", "site")
     assert result.exit_code == 0, result.output
+
+
+def test_template_override_with_a_syntax_error(project):
+    assert run("check", "--project", project).exit_code == 0        # templates compiled and remembered
+    override = project / "templates" / "story.html"
+    override.parent.mkdir(exist_ok=True)
+    override.write_text('{% extends "!default/story.html" %}\n{% block notes %}{{ super() }\n{% endblock %}\n',
+                        encoding="utf-8")
+    expect(project, "story.html:2", "template syntax error", "fix the Jinja2 syntax")

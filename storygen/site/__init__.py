@@ -19,7 +19,8 @@ from ..model import Composite, Project
 from ..options import BuildOptions
 from ..outputs import Output, RenderJob, parts
 from . import images, media
-from .env import TEMPLATES, make_env
+from .cache import Cache
+from .env import TEMPLATES, make_env, theme_fingerprint
 from .links import ScanMemory
 from .render import SiteStats, check_slugs, default_cache_dir, render_site, story_file
 
@@ -46,11 +47,13 @@ def _pictures(project: Project, shown: list[Composite]) -> list[StorygenError]:
     for composite in shown:
         for picture in composite.story.images:
             try:
+                images.check_picture(picture, story_file(composite))
+                if picture.image in seen:         # a thousand stories share a few pictures
+                    continue
+                seen.add(picture.image)
                 source = images.locate(project.root / "assets", picture, story_file(composite))
-                if source not in seen:
-                    seen.add(source)
-                    with Image.open(source) as im:       # the header: a file that is no picture fails here
-                        im.size
+                with Image.open(source) as im:           # the header: a file that is no picture fails here
+                    im.size
             except StorygenError as exc:
                 problems.append(exc)
             except (OSError, ValueError) as exc:
@@ -60,7 +63,14 @@ def _pictures(project: Project, shown: list[Composite]) -> list[StorygenError]:
 
 
 def _templates(project: Project) -> list[StorygenError]:
-    """Every template the site can use, compiled: a syntax error is named with its file and line."""
+    """Every template the site can use, compiled: a syntax error is named with its file and line.
+
+    Templates found good are remembered by their fingerprint in the site cache, so a
+    rebuild (`storygen serve`) compiles them again only after a template changed."""
+    fingerprint = theme_fingerprint(project.root / "templates")
+    cache = Cache(default_cache_dir(project))
+    if cache.load_index("templates").get("compiled") == fingerprint:
+        return []
     env = make_env(project.root / "templates")
     names = {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")}
     own = project.root / "templates"
@@ -77,6 +87,8 @@ def _templates(project: Project) -> list[StorygenError]:
             problems.append(RenderError(f"template {exc.name!r} not found (used by {name})",
                                         hint="check the name in {% extends %} / {% include %}; the built-in "
                                              "theme is reached as \"!default/NAME\""))
+    if not problems:
+        cache.save_index("templates", {"compiled": fingerprint})
     return problems
 
 
