@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SecurityError
 
 from ..errors import AssetError, RenderError, StorygenError
 from ..model import Composite, Project
@@ -77,6 +78,9 @@ def _templates(project: Project) -> list[StorygenError]:
             problems.append(RenderError(f"template {exc.name!r} not found (used by {name})",
                                         hint="check the name in {% extends %} / {% include %}; the built-in "
                                              "theme is reached as \"!default/NAME\""))
+        except SecurityError as exc:        # a link out of templates/: refused, never read
+            problems.append(RenderError(f"template {name!r} was refused: {exc}", path=own / name,
+                                        hint="copy the template into templates/ instead of linking to it"))
     return problems
 
 
