@@ -13,13 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SecurityError
 
 from ..errors import AssetError, RenderError, StorygenError
 from ..model import Composite, Project
 from ..options import BuildOptions
 from ..outputs import Output, RenderJob, parts
 from . import images, media
-from .cache import Cache
+from .cache import Cache, digest
 from .env import TEMPLATES, make_env, theme_fingerprint
 from .links import ScanMemory
 from .render import SiteStats, check_slugs, default_cache_dir, render_site, story_file
@@ -67,7 +68,7 @@ def _templates(project: Project) -> list[StorygenError]:
 
     Templates found good are remembered by their fingerprint in the site cache, so a
     rebuild (`storygen serve`) compiles them again only after a template changed."""
-    fingerprint = theme_fingerprint(project.root / "templates")
+    fingerprint = digest("templates compile", theme_fingerprint(project.root / "templates"), jinja2.__version__)
     cache = Cache(default_cache_dir(project))
     if cache.load_index("templates").get("compiled") == fingerprint:
         return []
@@ -87,6 +88,9 @@ def _templates(project: Project) -> list[StorygenError]:
             problems.append(RenderError(f"template {exc.name!r} not found (used by {name})",
                                         hint="check the name in {% extends %} / {% include %}; the built-in "
                                              "theme is reached as \"!default/NAME\""))
+        except SecurityError as exc:        # a link out of templates/: refused, never read
+            problems.append(RenderError(f"template {name!r} was refused: {exc}", path=own / name,
+                                        hint="copy the template into templates/ instead of linking to it"))
     if not problems:
         cache.save_index("templates", {"compiled": fingerprint})
     return problems
