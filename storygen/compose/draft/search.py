@@ -30,7 +30,7 @@ from .pool import Candidate
 # so a 35-word excerpt is as far from 70 as a 140-word one is.
 W_LENGTH = 3.0          # |quoted - target| / target
 W_FEATURED = 1.0        # share of featured excerpts (C16)
-W_SPREAD = 0.4          # longest / shortest - 1
+W_SPREAD = 1.0          # spread of excerpt lengths: standard deviation / mean
 W_CHAPTERS = 0.6        # sub-themes covered / as many as could be
 W_VOICES = 0.4          # sources / excerpts (one excerpt per person where the data allows)
 W_SECTORS = 0.3         # sectors covered / as many as could be
@@ -94,7 +94,7 @@ class _Scorer:
         quoted = sum(words)
         value = (W_LENGTH * abs(quoted - self.goal.target) / self.goal.target
                  - W_FEATURED * sum(c.featured for c in chosen) / n
-                 + W_SPREAD * (max(words) / min(words) - 1)
+                 + W_SPREAD * statistics.pstdev(words) / (quoted / n)
                  - W_CHAPTERS * len({c.chapter for c in chosen}) / min(n, self.chapters)
                  - W_VOICES * len({c.source for c in chosen}) / n
                  - W_SECTORS * len({c.sector for c in chosen}) / min(n, self.sectors)
@@ -112,6 +112,14 @@ def choose(pool: list[Candidate], goal: Goal) -> Selection:
         seeds = [seed]
     best = min((_improve(seed, _shortlist(pool, goal.target / len(seed)), scorer) for seed in seeds),
                key=scorer.cost)
+    miss = abs(sum(c.words for c in best) - goal.target)
+    if not note and miss > goal.target / 4:
+        # Far from the length asked for: the quick search may have stopped short of a closer selection.
+        closer = _closest(pool, goal, miss)
+        if closer is not None:
+            closer = _improve(closer, _shortlist(pool, goal.target / len(closer)), scorer)
+            if abs(sum(c.words for c in closer) - goal.target) < miss:
+                best = closer
     return Selection(chosen=best, note=note)
 
 
@@ -207,11 +215,38 @@ def _others(shortlist: list[Candidate], chosen: list[Candidate]) -> list[Candida
     return [c for c in shortlist if c.id not in ids]
 
 
-def _exact_seed(pool: list[Candidate], goal: Goal) -> tuple[list[Candidate], str]:
-    """A valid selection found by the exact search, or the `Refusal` that proves there is none."""
+def _by_source(pool: list[Candidate]) -> dict[str, list[Candidate]]:
+    """Each source's candidates, featured first: the order exact selections are built from."""
     by_source: dict[str, list[Candidate]] = {}
     for c in sorted(pool, key=lambda c: (not c.featured, c.key)):
         by_source.setdefault(c.source, []).append(c)
+    return by_source
+
+
+def _from_sums(by_source: dict[str, list[Candidate]], sums) -> list[Candidate]:
+    chosen = []
+    for items, words in zip(by_source.values(), sums):
+        chosen += _subset_with(items, words)
+    return chosen
+
+
+def _closest(pool: list[Candidate], goal: Goal, miss: int) -> list[Candidate] | None:
+    """The valid selection whose length is nearest the target, if one is nearer than `miss` words."""
+    by_source = _by_source(pool)
+    bound = goal.target + miss - 1
+    if goal.cap is not None:
+        bound = min(bound, goal.cap)
+    try:
+        sums = exact.closest_balanced([[c.words for c in items] for items in by_source.values()], goal.need,
+                                      goal.limits, bound, goal.target)
+    except exact.SearchLimit:
+        return None             # keep what the quick search found
+    return _from_sums(by_source, sums) if sums is not None else None
+
+
+def _exact_seed(pool: list[Candidate], goal: Goal) -> tuple[list[Candidate], str]:
+    """A valid selection found by the exact search, or the `Refusal` that proves there is none."""
+    by_source = _by_source(pool)
     groups = [[c.words for c in items] for items in by_source.values()]
     limits, need = goal.limits, goal.need
     try:
@@ -235,10 +270,7 @@ def _exact_seed(pool: list[Candidate], goal: Goal) -> tuple[list[Candidate], str
         raise Refusal("search", f"no quick selection passed the rules, and an exhaustive search is too large "
                                 f"here ({limit})",
                       "narrow the material with --sub, --sector or --role, or use --media site") from None
-    chosen = []
-    for items, words in zip(by_source.values(), sums):
-        chosen += _subset_with(items, words)
-    return chosen, note
+    return _from_sums(by_source, sums), note
 
 
 def _subset_with(items: list[Candidate], words: int) -> list[Candidate]:
