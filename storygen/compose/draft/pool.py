@@ -88,8 +88,9 @@ def survey(project, request: DraftRequest, taken: set[str], longest_usable: int 
     result = Survey()
     by_role: dict[str | None, list[Candidate]] = {}
     sources_on_theme = set()
+    on_theme = {code_id for code_id, code in codes.items() if code.within(theme)}
     for excerpt in project.excerpts.values():
-        within = [c for c in excerpt.codes if codes[c].within(theme)]
+        within = [c for c in excerpt.codes if c in on_theme]
         if not within:
             continue
         result.on_theme += 1
