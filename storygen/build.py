@@ -22,8 +22,9 @@ from . import uptodate
 from .compose.rules import check_composites
 from .cache import cache_root
 from .config import load_config
-from .errors import CheckFailed
+from .errors import CheckFailed, ProjectError
 from .model import Composite, Finding, Project
+from .outdir import output_folder
 from .project import load_project, require_story
 from .publish import publish, staging, write_json
 from .uptodate import UpToDate
@@ -66,10 +67,18 @@ class CheckResult:
 
 def publishable(project: Project, *, drafts: bool, slugs: tuple[str, ...] = ()) -> list:
     """The stories this run publishes: approved ones, drafts too with --drafts (C13)."""
-    for slug in slugs:
-        require_story(project, slug)
+    require_stories(project, slugs, drafts=drafts)
     chosen = [s for s in project.stories if s.approved or drafts]
     return [s for s in chosen if not slugs or s.slug in slugs]
+
+
+def require_stories(project: Project, slugs: tuple[str, ...], *, drafts: bool) -> None:
+    """Each --story names a story this run would publish; a typo must not build an empty site."""
+    for slug in slugs:
+        story = require_story(project, slug)
+        if not (story.approved or drafts):
+            raise ProjectError(f"story `{slug}` is {story.status}, so it is not published", path=story.origin.path,
+                               hint="add --drafts to include drafts, or set `status: approved` once reviewed")
 
 
 def check(project_root: Path, *, drafts: bool = False, slugs: tuple[str, ...] = (),
@@ -78,6 +87,7 @@ def check(project_root: Path, *, drafts: bool = False, slugs: tuple[str, ...] = 
     timings = timings or Timings()
     with timings.phase("load"):
         project = load_project(project_root)
+        require_stories(project, slugs, drafts=drafts)
     with timings.phase("compose"):
         # Rules that span stories (C10) need every published story, whatever --story says.
         stories = publishable(project, drafts=drafts)
@@ -121,8 +131,10 @@ def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...]
     """
     timings = timings or Timings()
     progress = sys.stderr.isatty() if progress is None else progress
-    default_out = project_root / load_config(project_root).build.output
-    out = (out or default_out).resolve()
+    configured = load_config(project_root).build.output
+    default_out = project_root / configured
+    target = output_folder(project_root, out, configured)      # refuses folders it must never replace
+    out = target.path
     parts = ["private"] + [p for p in ("video", "site") if only in (None, p)]
     with timings.phase("fingerprint"):
         options = {"only": only, "slugs": list(slugs), "drafts": drafts, "out": str(out), "formats": formats,
@@ -138,6 +150,7 @@ def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...]
         raise CheckFailed("the build stopped before writing anything: fix the findings above "
                           "(run `storygen check` to see them again)")
     project, composites = result.project, result.composites
+    target.claim()
     with staging(out) as stage:
         if "video" in parts:
             with timings.phase("render.video"):

@@ -9,14 +9,24 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import EXIT_FINDINGS
+from .errors import EXIT_FINDINGS, from_os_error
 
 project_option = click.option(
     "--project", "project_root", type=click.Path(file_okay=False, path_type=Path), default=".",
     show_default=True, help="The story project folder (the one holding storygen.toml).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """Every command: a file-system failure (full disk, no permission) is one clean message."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            raise from_os_error(exc) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="storygen")
 def main():
     """Turn coded interview excerpts into composite stories: a website and short videos.
@@ -59,7 +69,10 @@ def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], priv
     problem with the file, line and fix. Exits 1 when anything would stop a build.
     """
     from .build import check, report
+    from .outdir import output_file
 
+    if privacy_report not in (None, "-"):
+        privacy_report = output_file(project_root, Path(privacy_report), "--privacy-report")
     result = check(project_root, drafts=drafts, slugs=slugs)
     if slugs:
         result.findings = [f for f in result.findings if f.story in slugs]
@@ -162,8 +175,9 @@ def export():
 def export_refi(project_root, out):
     """Write the project as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder…"""
     from .importers.commands import run_export_refi
+    from .outdir import output_file
 
-    run_export_refi(project_root, out)
+    run_export_refi(project_root, output_file(project_root, out, "the export file"))
 
 
 @main.command()

@@ -6,6 +6,7 @@ defaults below. Unknown keys are errors (a typo must not silently do nothing).
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
@@ -113,9 +114,28 @@ def load_config(project_root: Path) -> Config:
     return config
 
 
-def _toml_error_line(message: str) -> int | None:
-    import re
+def setting_line(path: Path, key: str, table: str | None = None) -> int | None:
+    """The line of `key = …` in a TOML file (inside `[table]` when given), for error messages."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    current, fallback = "", None
+    pattern = re.compile(rf"""^\s*(?:["']?{re.escape(key)}["']?)\s*=""")
+    for number, line in enumerate(lines, 1):
+        header = re.match(r"^\s*\[\s*([^\]]+?)\s*\]", line)
+        if header:
+            current = header.group(1)
+            continue
+        inline = re.search(rf"""[{{,]\s*["']?{re.escape(key)}["']?\s*=""", line)
+        if pattern.match(line) or inline:
+            if table is None or current == table or line.lstrip().startswith(f"{table}."):
+                return number
+            fallback = fallback or number
+    return fallback
 
+
+def _toml_error_line(message: str) -> int | None:
     found = re.search(r"line (\d+)", message)
     return int(found.group(1)) if found else None
 
@@ -127,11 +147,13 @@ def _fill(target, raw: dict, path: Path, prefix: str) -> None:
             guess = difflib.get_close_matches(key, known, n=1)
             hint = f"did you mean `{prefix}{guess[0]}`?" if guess else \
                 f"known keys here: {', '.join(sorted(known))}"
-            raise ProjectError(f"unknown setting `{prefix}{key}`", path=path, hint=hint)
+            raise ProjectError(f"unknown setting `{prefix}{key}`", path=path,
+                               line=setting_line(path, key, prefix.rstrip(".") or None), hint=hint)
         current = getattr(target, key)
         if is_dataclass(current):
             if not isinstance(value, dict):
-                raise ProjectError(f"`{prefix}{key}` must be a table like [{prefix}{key}]", path=path)
+                raise ProjectError(f"`{prefix}{key}` must be a table like [{prefix}{key}]", path=path,
+                                   line=setting_line(path, key))
             _fill(current, value, path, prefix=f"{prefix}{key}.")
             continue
         expected = type(current)
@@ -140,29 +162,127 @@ def _fill(target, raw: dict, path: Path, prefix: str) -> None:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ProjectError(
                 f"`{prefix}{key}` should be {expected.__name__}, not {type(value).__name__} ({value!r})",
-                path=path, hint=f"for example `{key} = {current!r}`".replace("'", '"'))
+                path=path, line=setting_line(path, key, prefix.rstrip(".") or None),
+                hint=f"for example `{key} = {current!r}`".replace("'", '"'))
         setattr(target, key, value)
 
 
+VIDEO_FORMATS = ("16:9", "9:16", "1:1", "4:5")
+VOICE_MODES = ("none", "recorded", "espeak", "piper")
+LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+# Characters a base URL never needs, and which could break out of an HTML attribute or a feed.
+_URL_FORBIDDEN = set("\"'<>\\`{}|^ ")
+
+
+def video_format(name: str) -> str | None:
+    """"16:9", "16x9" or "16/9" -> "16:9"; None when it is not a format storygen renders."""
+    key = name.strip().lower().replace("x", ":").replace("/", ":")
+    return key if key in VIDEO_FORMATS else None
+
+
 def _validate(config: Config, path: Path) -> None:
+    """Values with the right type but an impossible or unsafe meaning; each error names its line."""
+
+    def fail(table: str, key: str, problem: str, hint: str | None = None):
+        raise ProjectError(f"`{table}.{key}` {problem}", path=path, line=setting_line(path, key, table),
+                           hint=hint)
+
+    def within(table: str, key: str, low: float, high: float, hint: str) -> None:
+        value = getattr(getattr(config, table), key)
+        if not low <= value <= high:
+            fail(table, key, f"must be between {low:g} and {high:g}, got {value!r}", hint)
+
     rules = config.rules
     if rules.min_sources < 2:
-        raise ProjectError("`rules.min_sources` below 2 would allow a single person's story",
-                           path=path, hint="use 3 or more (the method's default)")
+        fail("rules", "min_sources", "below 2 would allow a single person's story",
+             "use 3 or more (the method's default)")
+    within("rules", "min_sources", 2, 1000, "the method's default is 3")
     for key in ("max_source_share", "max_bridge_share"):
         value = getattr(rules, key)
         if not 0 < value <= 1:
-            raise ProjectError(f"`rules.{key}` must be a share between 0 and 1, got {value}",
-                               path=path, hint="for example 0.4 for 40 %")
-    if config.video.quality not in ("final", "draft"):
-        raise ProjectError(f"`video.quality` must be \"final\" or \"draft\", got {config.video.quality!r}",
-                           path=path)
-    if not 1 <= config.privacy.qi_limit <= 8:
-        raise ProjectError(f"`privacy.qi_limit` must be between 1 and 8, got {config.privacy.qi_limit}",
-                           path=path, hint="the method's default is 3")
-    for entity, value in config.privacy.thresholds.items():
-        if not isinstance(value, (int, float)) or not 0 <= value <= 1:
-            raise ProjectError(f"`privacy.thresholds.{entity}` must be a score between 0 and 1, got {value!r}",
-                               path=path, hint="for example PHONE = 0.4")
-    if not config.site.base_url.endswith("/"):
-        config.site.base_url += "/"
+            fail("rules", key, f"must be a share between 0 and 1, got {value}", "for example 0.4 for 40 %")
+    within("rules", "min_theme_sources", 1, 1000, "the method's default is 2")
+    within("rules", "words_per_minute", 40, 1000, "speech runs at about 150 words a minute")
+    _validate_video(config.video, fail, within)
+    privacy = config.privacy
+    if not 1 <= privacy.qi_limit <= 8:
+        fail("privacy", "qi_limit", f"must be between 1 and 8, got {privacy.qi_limit}", "the method's default is 3")
+    for entity, value in privacy.thresholds.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            fail("privacy", "thresholds", f"`{entity}` must be a score between 0 and 1, got {value!r}",
+                 "for example PHONE = 0.4")
+    within("privacy", "context_window", 0, 1000, "the default is 40 characters")
+    within("privacy", "long_quote_words", 1, 100_000, "the default is 80 words")
+    for key in ("allowed_domains", "allow_values"):
+        if not all(isinstance(v, str) for v in getattr(privacy, key)):
+            fail("privacy", key, "must be a list of texts in quotes", f'for example {key} = ["example.org"]')
+    site = config.site
+    problem = base_url_problem(site.base_url)
+    if problem:
+        fail("site", "base_url", f"is {site.base_url!r}: {problem}",
+             'use the http(s) address the site will be published at, e.g. "https://example.org/stories/"')
+    if not site.base_url.endswith("/"):
+        site.base_url += "/"
+    if not LANGUAGE.fullmatch(site.language):
+        fail("site", "language", f"is {site.language!r}, which is not a language tag",
+             'for example "en-GB", "cy" or "fr"')
+    output = config.build.output
+    if not output.strip() or any(ord(c) < 32 for c in output):
+        fail("build", "output", f"is {output!r}, which is not a folder name", 'the default is "build"')
+
+
+def _validate_video(video: VideoConfig, fail, within) -> None:
+    if video.quality not in ("final", "draft"):
+        fail("video", "quality", f'must be "final" or "draft", got {video.quality!r}', '"draft" is for quick previews')
+    if video.voice not in VOICE_MODES:
+        fail("video", "voice", f"must be one of {', '.join(VOICE_MODES)}, got {video.voice!r}",
+             'the default is "none" (captions only)')
+    if not video.formats:
+        fail("video", "formats", "is empty", 'list at least one, e.g. formats = ["16:9"]')
+    for name in video.formats:
+        if not isinstance(name, str) or video_format(name) is None:
+            fail("video", "formats", f"lists {name!r}, which is not one of {', '.join(VIDEO_FORMATS)}",
+                 'for example formats = ["16:9", "9:16"]')
+    for name, seconds in video.caps.items():
+        if video_format(name) is None:
+            fail("video", "caps", f"names {name!r}, which is not one of {', '.join(VIDEO_FORMATS)}",
+                 'for example caps = { "9:16" = 90 }')
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 1 <= seconds <= 3600:
+            fail("video", "caps", f"gives {name!r} a length of {seconds!r}; it must be seconds between 1 and 3600",
+                 'for example caps = { "9:16" = 90 }')
+    within("video", "fps", 10, 120, "use 24, 25, 30, 50 or 60")
+    within("video", "words_per_minute", 40, 1000, "people read slides at about 160 words a minute")
+    within("video", "min_slide_seconds", 0.5, 60, "the default is 3")
+    within("video", "max_slide_seconds", video.min_slide_seconds, 600,
+           "it must be at least `min_slide_seconds`; the default is 12")
+    within("video", "loudness", -70, -5, "use -16 for the web or -23 for broadcast")
+    if video.size and not 144 <= video.size <= 4320:
+        fail("video", "size", f"must be 0 (the quality's own) or between 144 and 4320 pixels, got {video.size}",
+             "1080 is full HD; 0 uses the quality preset's size")
+    within("video", "max_upscale", 1, 8, "1 never enlarges a picture; the default is 1")
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the site's published address, or None when it can.
+
+    Only http(s): the address lands in every link, canonical and og:url, where a
+    `javascript:` or `data:` address would run or show whatever it holds.
+    """
+    from urllib.parse import urlsplit
+
+    if any(c in _URL_FORBIDDEN or ord(c) < 33 or ord(c) == 127 for c in url):
+        return "it holds spaces, quotes, angle brackets or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port                               # noqa: B018 (a bad port raises here)
+    except ValueError:
+        return "it is not a well-formed web address"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "only http:// and https:// addresses are accepted"
+    if not parts.hostname:
+        return "it has no host name"
+    if parts.username is not None or parts.password is not None:
+        return "it holds a user name or password"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "it has a ?query or #fragment, which page addresses are appended after"
+    return None

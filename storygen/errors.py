@@ -68,3 +68,26 @@ class CheckFailed(StorygenError):
     """
 
     exit_code = EXIT_FINDINGS
+
+
+def from_os_error(exc: OSError) -> StorygenError:
+    """A file-system failure (full disk, no permission, read-only disk…) as a clean error.
+
+    Builds write into a staging folder first, so when this stops one, the previous
+    output is still in place.
+    """
+    import errno
+
+    hints = {
+        errno.ENOSPC: "free some space on that disk (or build elsewhere with --out DIR); "
+                      "the previous build was left as it was",
+        errno.EDQUOT: "your disk quota is full: free some space; the previous build was left as it was",
+        errno.EFBIG: "a file grew past the size this system allows; free space or raise the limit",
+        errno.EACCES: "check that you may write to that folder, or choose another with --out DIR",
+        errno.EPERM: "check that you may write to that folder, or choose another with --out DIR",
+        errno.EROFS: "that disk is read-only: choose another folder with --out DIR",
+        errno.ENAMETOOLONG: "use a shorter file or folder name",
+    }
+    reason = exc.strerror or str(exc)
+    return StorygenError(f"could not read or write a file: {reason}", path=exc.filename,
+                         hint=hints.get(exc.errno, "check the path and try again"))

@@ -209,10 +209,6 @@ class CompositeStats:
     def source_share(self, source_id: str) -> float:
         return self.source_words.get(source_id, 0) / self.quoted_words if self.quoted_words else 0.0
 
-    @property
-    def top_source_share(self) -> float:
-        return max((self.source_share(s) for s in self.sources), default=0.0)
-
 
 @dataclass(frozen=True)
 class Composite:
@@ -270,9 +266,6 @@ class Project:
 
     def code(self, code_id: str) -> Code:
         return self.codes[code_id]
-
-    def excerpts_of(self, source_id: str) -> list[Excerpt]:
-        return [e for e in self.excerpts.values() if e.source_id == source_id]
 
     def story(self, slug: str) -> Story | None:
         return next((s for s in self.stories if s.slug == slug), None)

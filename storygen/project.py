@@ -12,7 +12,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from .config import load_config
+from .config import VIDEO_FORMATS, load_config
 from .errors import ProjectError
 from .model import (MEDIA, STATUSES, VOICES, Code, Consent, Excerpt, Origin, Persona,
                     Picture, Project, Source, Story)
@@ -20,10 +20,10 @@ from .yamlfile import Fields, Map, Seq, load_yaml, read_text
 
 NARRATIVES = "narratives"
 PRIVATE = "private"             # narratives/private/: read only by the privacy guard
-VIDEO_FORMATS = ("16:9", "9:16", "1:1", "4:5")
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Matched with fullmatch(): `$` would also match before a trailing newline.
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def load_project(root: Path) -> Project:
@@ -86,14 +86,14 @@ def _read_codebook(root: Path, path: Path) -> dict[str, Code]:
 def _read_codes(data: Map, prefix: str, rel: Path, codes: dict[str, Code], inherited_colour: str) -> None:
     for slug, entry in data.items():
         line = data.line_of(slug)
-        if not SLUG.match(slug):
+        if not SLUG.fullmatch(slug):
             raise ProjectError(f"code id `{slug}` should be lower-case words joined by hyphens",
                                path=rel, line=line, hint="for example `working-together`")
         code_id = prefix + slug
         fields = Fields(entry if isinstance(entry, Map) else _empty(line), rel, f"code `{code_id}`")
         fields.reject_unknown({"name", "description", "colour", "color", "codes"})
         colour = fields.text("colour") or fields.text("color") or inherited_colour
-        if not HEX_COLOUR.match(colour):
+        if not HEX_COLOUR.fullmatch(colour):
             raise fields.error("colour", f"colour {colour!r} should look like \"#1f6f8b\"")
         codes[code_id] = Code(id=code_id, name=fields.text("name") or slug.replace("-", " ").capitalize(),
                               description=fields.text("description"), colour=colour.lower(),
@@ -123,7 +123,7 @@ def _read_sources(root: Path, path: Path) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     for source_id, entry in data.items():
         line = data.line_of(source_id)
-        if not ID.match(source_id):
+        if not ID.fullmatch(source_id):
             raise ProjectError(f"source id `{source_id}` may hold only letters, digits, - _ .",
                                path=rel, line=line)
         fields = Fields(entry if isinstance(entry, Map) else _empty(line), rel, f"source `{source_id}`")
@@ -184,7 +184,7 @@ def _read_excerpts(root: Path, folder: Path, sources: dict[str, Source],
 def _read_excerpt(fields: Fields, default_source: str, sources, codes) -> Excerpt:
     fields.reject_unknown({"id", "source", "text", "codes", "featured", "singular", "memo"})
     excerpt_id = fields.text("id", required=True).strip()
-    if not ID.match(excerpt_id):
+    if not ID.fullmatch(excerpt_id):
         raise fields.error("id", f"excerpt id `{excerpt_id}` may hold only letters, digits, - _ .")
     fields.what = f"excerpt `{excerpt_id}`"
     source_id = fields.text("source", default_source).strip()
@@ -243,7 +243,7 @@ def split_front_matter(text: str, rel: Path) -> tuple[str, str, int]:
 def read_story(root: Path, path: Path, codes: dict[str, Code]) -> Story:
     rel = relative(root, path)
     slug = path.stem
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         raise ProjectError(f"story file name `{path.name}` must be lower-case words joined by hyphens",
                            path=rel, hint="rename it, e.g. `time-to-listen.md` (it becomes the page address)")
     front, body, body_line = split_front_matter(read_text(path, shown=rel), rel)

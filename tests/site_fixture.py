@@ -135,28 +135,57 @@ def make_video(video_dir: Path, slug: str) -> None:
 
 
 def copy_sample(target: Path) -> Path:
-    """A copy of the repository's sample project, with stand-in pictures for any it
-    names but has not committed yet. Returns the project folder."""
-    import re
-    import shutil
+    """A copy of the repository's sample project in `target`/project. Returns the project folder."""
+    from golden import copy_sample as copy_sample_parts
 
-    repo = Path(__file__).resolve().parent.parent
-    project = target / "project"
-    project.mkdir(parents=True)
-    shutil.copytree(repo / "narratives", project / "narratives")
-    shutil.copy(repo / "storygen.toml", project / "storygen.toml")
-    if (repo / "assets").is_dir():
-        shutil.copytree(repo / "assets", project / "assets")
-    if (repo / "templates").is_dir():
-        shutil.copytree(repo / "templates", project / "templates")
-    for story in (project / "narratives" / "stories").glob("*.md"):
-        for name in re.findall(r"image:\s*(\S+)", story.read_text(encoding="utf-8")):
-            path = project / "assets" / name
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                Image.new("RGB", (1200, 675), (70, 100, 120)).save(path)
-    import storygen.privacy as privacy
-    if not hasattr(privacy, "guard_project"):  # the privacy guard has not landed on this branch yet
-        with (project / "storygen.toml").open("a", encoding="utf-8") as fh:
-            fh.write("\n[privacy]\nenabled = false\n")
-    return project
+    return copy_sample_parts(target / "project")
+
+
+def excerpt_line_on(project: Path, html: str) -> tuple[Path, str]:
+    """An excerpt file of `project` and a line of its text that appears on the given page."""
+    for path in sorted((project / "narratives" / "excerpts").glob("*.yaml")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.strip()
+            if len(words) > 40 and not words.startswith(("-", "#", "codes", "id", "source", "memo")) \
+                    and words.replace("'", "&#39;") in html:
+                return path, line
+    raise AssertionError("no excerpt line of the sample found on the page")
+
+
+class ReloadListener:
+    """Listen to a preview's live-reload stream as a browser would, noting when each build is announced."""
+
+    def __init__(self, port: int):
+        import http.client
+        import threading
+
+        from storygen.serve import EVENTS
+
+        self.seen: list[tuple[float, str]] = []
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn.request("GET", EVENTS)
+        self.response = self.conn.getresponse()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        import time
+
+        try:
+            for line in self.response:
+                line = line.decode().strip()
+                if line.startswith("data:"):
+                    self.seen.append((time.perf_counter(), line[5:].strip()))
+        except Exception:
+            pass
+
+    def wait_for_new(self, after: int, timeout: float = 10.0) -> float:
+        """The time.perf_counter() at which a build after number `after` was announced."""
+        import time
+
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            for stamp, value in self.seen:
+                if int(value) > after:
+                    return stamp
+            time.sleep(0.01)
+        raise AssertionError(f"no new build announced within {timeout} s: {self.seen}")

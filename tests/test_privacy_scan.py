@@ -323,21 +323,15 @@ def test_strip_media_metadata(tmp_path):
     assert "comment" not in keys and "artist" not in keys
 
 
-def test_many_pages_scan_quickly(setup):
-    """1,000 story pages must not make the scan the slow part of a build."""
-    import time
-
+def test_many_pages_scan_clean(setup):
+    """1,000 story pages scan clean (how fast is measured by benchmarks/latency_bench.py)."""
     project, composites, site = setup
     page = (site / "time-to-listen" / "index.html").read_text("utf-8")
     for i in range(1000):
         d = site / f"story-{i:04d}"
         d.mkdir()
         (d / "index.html").write_text(page.replace("Time to listen", f"Story number {i}"), "utf-8")
-    start = time.perf_counter()
-    findings = scan_output(site, project, composites)
-    elapsed = time.perf_counter() - start
-    assert findings == []
-    assert elapsed < 20, elapsed
+    assert scan_output(site, project, composites) == []
 
 
 def test_strip_keeps_palette_transparency(tmp_path):

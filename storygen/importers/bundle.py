@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..errors import ImportError_
+from ..project import ID as ID_RE   # what the project loader accepts (fullmatch)
 
 # Fields of a source the importers may set; anything else becomes an attribute.
 SOURCE_FIELDS = ("role", "sector", "consent_composite", "consent_web", "consent_video", "withdrawn")
@@ -33,7 +34,6 @@ def slug(name: str) -> str:
     return out
 
 
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")   # what the project loader accepts
 
 
 def safe_id(name: str) -> str:
@@ -44,7 +44,7 @@ def safe_id(name: str) -> str:
 
 
 def check_id(value: str, what: str, where: str, path) -> str:
-    if not ID_RE.match(value):
+    if not ID_RE.fullmatch(value):
         raise ImportError_(f"{where}: {what} {value!r} may only contain letters, digits, `_`, `.` "
                            "and `-`, starting with a letter or digit", path=path,
                            hint=f"for example {safe_id(value)!r}")

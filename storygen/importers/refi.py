@@ -29,7 +29,7 @@ from .bundle import Bundle, ExcerptIn, apply_source_fields, clean_text, hex_colo
 from .docmap import DocumentMap
 from .safety import SafeZip, child, children, local, parse_xml, read_bytes
 
-GUID_RE = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
+GUID_RE = re.compile(r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?")
 STORYGEN_ORIGIN = "storygen"
 FEATURED_NOTE = "storygen: featured"
 SINGULAR_NOTE = "storygen: singular"
@@ -234,7 +234,7 @@ class _Reader:
         shown = el.get("name") or re.sub(r"^\w+://", "", el.get("plainTextPath") or "")
         name = PurePosixPath(shown.replace("\\", "/")).name
         stem = re.sub(r"\.(txt|docx?|rtf|odt|pdf)$", "", name, flags=re.I).strip()
-        if not stem or GUID_RE.match(stem):
+        if not stem or GUID_RE.fullmatch(stem):
             stem = f"doc-{guid[:8]}"
         return self.docmap.source_for(name or stem, default=safe_id(stem))
 

@@ -26,8 +26,7 @@ def entry_html(record: dict, md) -> str:
     persona = record["persona"]
     parts = [f"<p><em>A composite of {record['contributors']} accounts; names and details "
              f"changed.</em></p>",
-             f"<p>{escape(persona['name'])} is a {escape(persona['role'])} in "
-             f"{escape(persona['setting'])}.</p>"]
+             *([f"<p>{escape(persona['sentence'])}</p>"] if persona.get("sentence") else [])]
     for block in record["blocks"]:
         if block["kind"] == "heading":
             parts.append(f"<h{block['level']}>{escape(block['text'])}</h{block['level']}>")

@@ -18,12 +18,12 @@ from datetime import date, datetime, timezone
 from ..model import Code, Composite, Project
 
 # Colours reach a `style` attribute; only plain hex colours may pass.
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 DEFAULT_ACCENT = "#555555"
 
 
 def safe_colour(value: str) -> str:
-    return value if _HEX.match(value or "") else DEFAULT_ACCENT
+    return value if _HEX.fullmatch(value or "") else DEFAULT_ACCENT
 
 
 @functools.lru_cache(maxsize=4096)    # the same theme and heading names, over a thousand stories
@@ -59,6 +59,53 @@ def story_date(composite: Composite) -> str:
     except ValueError:
         fallback = build_date()
         return fallback.isoformat() if fallback else "1970-01-01"
+
+
+# A role that starts with one of these is already a whole noun phrase: "someone using local
+# services", "one of the night team", "the only nurse on the ward" take no article.
+_DETERMINERS = frozenset("""a an the one someone somebody anyone anybody another some any each every
+    my our your his her their its this that these those two three four five several many""".split())
+# A setting that starts with one of these already says where: "at a GP surgery", not "in at…".
+_PREPOSITIONS = frozenset("""in at on from near with across around for within inside outside between
+    among amongst by behind beyond throughout under over""".split())
+# "an" before a vowel sound: these start with a vowel letter but a consonant sound, or the reverse.
+_CONSONANT_SOUND = ("uni", "use", "usu", "usa", "ure", "euro", "eu", "one", "once", "ubiq", "ufo")
+_VOWEL_SOUND = ("hour", "honest", "honour", "honor", "heir")
+_VOWEL_LETTER_NAMES = frozenset("AEFHILMNORSX")     # initialisms: "an NHS nurse", "a GP"
+
+
+def _indefinite(role: str) -> str:
+    first = role.split()[0]
+    bare = first.strip("\"'“‘(").rstrip(".,;:")
+    if bare.lower() in _DETERMINERS:
+        return role
+    if len(bare) > 1 and bare.isupper():
+        article = "an" if bare[0] in _VOWEL_LETTER_NAMES else "a"
+    else:
+        lower = bare.lower()
+        vowel = lower[:1] in tuple("aeiou") and not lower.startswith(_CONSONANT_SOUND)
+        article = "an" if vowel or lower.startswith(_VOWEL_SOUND) else "a"
+    return f"{article} {role}"
+
+
+def persona_sentence(name: str, role: str, setting: str) -> str:
+    """One natural sentence about the persona, whatever the team wrote as role and setting.
+
+    "support worker" + "a council" -> "Sam is a support worker in a council."; "someone using
+    local services" keeps no article; a setting starting "at"/"from"… keeps its own word.
+    Empty when there is neither role nor setting.
+    """
+    name, role, setting = " ".join(name.split()), " ".join(role.split()), " ".join(setting.split())
+    if setting:
+        first = setting.split()[0].lower()
+        setting = setting if first in _PREPOSITIONS else f"in {setting}"
+    if role:
+        sentence = f"{name} is {_indefinite(role)}" + (f" {setting}" if setting else "")
+    elif setting:
+        sentence = f"{name}'s story is set {setting}"
+    else:
+        return ""
+    return sentence if sentence.endswith((".", "!", "?")) else sentence + "."
 
 
 def top_themes(project: Project) -> list[Code]:
@@ -109,7 +156,9 @@ def story_record(project: Project, composite: Composite) -> dict:
         "title": story.title,
         "summary": story.summary,
         "persona": {"name": story.persona.name, "role": story.persona.role,
-                    "setting": story.persona.setting},
+                    "setting": story.persona.setting,
+                    "sentence": persona_sentence(story.persona.name, story.persona.role,
+                                                 story.persona.setting)},
         "voice": story.voice,
         "status": story.status,
         "date": story_date(composite),

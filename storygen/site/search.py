@@ -87,13 +87,13 @@ def _index(jobs: list[tuple[Path, str, Path]], language: str) -> None:
         finish(proc, bundle)
 
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
+_PLAIN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _glob(paths: list[str]) -> str | None:
     """A Pagefind glob matching exactly these story pages, or None if a slug needs escaping."""
     slugs = [p.split("/")[1] for p in paths]
-    if not all(_PLAIN.match(s) for s in slugs):
+    if not all(_PLAIN.fullmatch(s) for s in slugs):
         return None
     return f"stories/{slugs[0]}/index.html" if len(slugs) == 1 else \
         "stories/{" + ",".join(slugs) + "}/index.html"
