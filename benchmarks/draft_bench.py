@@ -211,7 +211,7 @@ def draft_all(name: str, root: Path, themes: list[str], out: list[str]) -> list[
             composite = next(c for c in result.composites if c.story.slug == made.slug)
             row.update(passes=not result.blocking and not mine and not privacy,
                        excerpts=len(composite.excerpt_segments), sources=len(composite.stats.sources),
-                       quoted=composite.stats.quoted_words, share=composite.stats.top_source_share,
+                       quoted=composite.stats.quoted_words, share=max(composite.stats.source_words.values()) / composite.stats.quoted_words,
                        chapters=len(made.chapters), notes=made.notes)
         else:
             row["error"] = error
