@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ...errors import ProjectError
 from ...model import MEDIA, Project
@@ -40,7 +41,7 @@ class DraftRequest:
 def checked(project: Project, *, theme: str, role=None, sector=None, subs=(), exclude=(), media=(),
             words=None, title=None) -> DraftRequest:
     """The request with every name resolved against the project; a clear error for each mistake."""
-    codebook = project.root / "narratives" / "codebook.yaml"
+    codebook = Path("narratives") / "codebook.yaml"
     if theme not in project.codes:
         raise ProjectError(f"there is no theme `{theme}`", path=codebook,
                            hint=did_you_mean(theme, project.codes, "the codebook"))
@@ -53,7 +54,7 @@ def checked(project: Project, *, theme: str, role=None, sector=None, subs=(), ex
                                hint=did_you_mean(sub, inside, "the codebook") if inside
                                else f"`{theme}` has no sub-themes; leave --sub out")
         full_subs.append(code)
-    sources_file = project.root / "narratives" / "sources.yaml"
+    sources_file = Path("narratives") / "sources.yaml"
     roles = sorted({s.role for s in project.sources.values()})
     if role is not None and role not in roles:
         raise ProjectError(f"no interview has the role `{role}`", path=sources_file,
@@ -66,7 +67,7 @@ def checked(project: Project, *, theme: str, role=None, sector=None, subs=(), ex
     for excerpt_id in sorted(ids):
         if excerpt_id not in project.excerpts:
             raise ProjectError(f"--exclude names excerpt `{excerpt_id}`, which does not exist",
-                               path=project.root / "narratives" / "excerpts",
+                               path=Path("narratives") / "excerpts",
                                hint=did_you_mean(excerpt_id, project.excerpts, "an excerpts file"))
     media = tuple(m for m in MEDIA if m in media) or MEDIA
     request = DraftRequest(theme=theme, role=role, sector=sector, subs=tuple(dict.fromkeys(full_subs)),
