@@ -105,7 +105,7 @@ def closest_balanced(groups: list[list[int]], need: int, limits: Limits, bound: 
     best: tuple | None = None           # (distance, total, ceiling)
     for ceiling in all_values:
         shortest = _shortest_total(limits, ceiling)
-        if shortest > bound:
+        if shortest > bound or (best is not None and shortest - target > best[0]):
             break                       # larger ceilings need even longer totals
         under = (1 << (ceiling + 1)) - 1
         options = [bits & under for bits in source_bits]
@@ -121,6 +121,8 @@ def closest_balanced(groups: list[list[int]], need: int, limits: Limits, bound: 
             key = (abs(total - target), total, ceiling)
             if best is None or key < best:
                 best = key
+        if best is not None and best[0] == 0:
+            break                       # exactly the target: no later ceiling can do better
     if best is None:
         return None
     _, total, ceiling = best
