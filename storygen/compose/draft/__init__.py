@@ -23,7 +23,7 @@ from .pool import REASONS, Pool, survey
 from .request import DraftRequest, checked
 from .search import Goal, Refusal, Selection, choose
 
-GUARD_ROUNDS = 5        # times to choose again around excerpts the privacy guard stops
+GUARD_ROUNDS = 8        # times to choose again around what the privacy guard stops
 
 
 @dataclass
@@ -64,14 +64,14 @@ def make_draft(project: Project, request: DraftRequest, *, dry_run: bool = False
     before = write.baseline(project, existing)
     guard = _guard(project)
     flagged: dict[str, str] = {}        # excerpt id -> the privacy rule it set off
-    plain_setting = False
+    plain_persona = False               # the guard objected to the persona's role or setting
     skip_names: set[str] = set()
     folder = write.scratch_folder(project, dry_run)
     try:
         for _ in range(GUARD_ROUNDS):
             selection, pool_role = _choose(project, request, limits, taken, set(flagged))
             draft = _shape(project, request, limits, title, selection, pool_role,
-                           shape.persona(project, selection.chosen, pool_role, names, plain=plain_setting,
+                           shape.persona(project, selection.chosen, pool_role, names, plain=plain_persona,
                                          skip_names=frozenset(skip_names)))
             verdict = write.verify(project, before, draft.slug, draft.text, _expected(draft, limits),
                                    guard, folder)
@@ -81,8 +81,11 @@ def make_draft(project: Project, request: DraftRequest, *, dry_run: bool = False
             if fields & {"title", "slug"}:
                 raise CheckFailed("the privacy guard stops this title: " + _describe(verdict.privacy),
                                   hint="choose a working title with no names, places or contact details")
-            if fields & {"persona setting", "persona role"} and not plain_setting:
-                plain_setting = True
+            if fields & {"persona setting", "persona role"}:
+                if plain_persona:
+                    raise CheckFailed("the privacy guard stops even the plainest persona: "
+                                      + _describe(verdict.privacy), hint="check the roles in sources.yaml")
+                plain_persona = True
             elif "persona name" in fields:
                 skip_names.add(draft.persona.name)
             else:

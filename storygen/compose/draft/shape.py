@@ -96,16 +96,18 @@ def budget(limits: Limits, chosen: list[Candidate], parts: list[Chapter], media)
 
 def persona(project: Project, chosen: list[Candidate], role: str | None, taken_names: set[str],
             plain: bool = False, skip_names: frozenset[str] = frozenset()) -> Persona:
-    """What every chosen source shares; `plain` leaves out the region (when the guard objects to it)."""
+    """What every chosen source shares: role band, sector, region (C7). `plain` (when the privacy
+    guard objects to the persona) keeps only the role band and a public service."""
     sources = [project.sources[s] for s in dict.fromkeys(c.source for c in chosen)]
-    roles = {s.role for s in sources}
-    shared_role = one_line(next(iter(roles))) if len(roles) == 1 else ""
-    band = ROLE_BANDS.get(shared_role) or (_article(shared_role) if shared_role else
-                                           "someone who works in or uses local services")
+    roles = {one_line(s.role) for s in sources}
+    shared_role = next(iter(roles)) if len(roles) == 1 else ""
+    generic = "someone who works in or uses local services"
+    band = ROLE_BANDS.get(shared_role) or (generic if plain or not shared_role else _article(shared_role))
     sectors = {one_line(s.sector) for s in sources}
-    setting = f"{_article(next(iter(sectors)))} service" if len(sectors) == 1 and next(iter(sectors)) \
-        else "a public service"
     regions = {one_line(s.attributes.get("region", "")) for s in sources}
+    setting = "a public service"
+    if not plain and len(sectors) == 1 and next(iter(sectors)):
+        setting = f"{_article(next(iter(sectors)))} service"
     if not plain and len(regions) == 1 and next(iter(regions)):
         setting += f", {next(iter(regions))}"
     return Persona(name=invented_name(role or shared_role, taken_names | skip_names), role=band, setting=setting)
