@@ -137,10 +137,7 @@ def _choose(project: Project, request: DraftRequest, limits: Limits, taken: set[
     need = limits.sources_for_one_theme()
     target = request.quoted_target(limits.max_bridge_share)
     cap = VIDEO_WORD_CAP if "video" in request.media else None
-    longest = None
-    if cap is not None:     # one excerpt longer than the share of a full-length video can never be used
-        longest = max(w for w in range(cap + 1) if not limits.dominates(w, cap))
-    found = survey(project, request, taken, longest, flagged)
+    found = survey(project, request, taken, flagged)
     refusals: list[tuple[Pool, Refusal]] = []
     for pool in found.pools:
         if pool.sources < need:
@@ -149,7 +146,7 @@ def _choose(project: Project, request: DraftRequest, limits: Limits, taken: set[
             return choose(pool.candidates, Goal(limits=limits, need=need, target=target, cap=cap)), pool.role
         except Refusal as refusal:
             refusals.append((pool, refusal))
-    raise _refusal(project, request, limits, need, found, refusals, longest)
+    raise _refusal(request, limits, need, found, refusals)
 
 
 def _shape(project, request, limits, title, selection: Selection, role, persona) -> Draft:
@@ -197,14 +194,19 @@ def _describe(findings) -> str:
     return "; ".join(f"{f.rule} {f.message}" for f in findings[:5])
 
 
-def _refusal(project, request: DraftRequest, limits: Limits, need: int, found, refusals, longest) -> ProjectError:
+def _refusal(request: DraftRequest, limits: Limits, need: int, found, refusals) -> ProjectError:
     """The error for a theme no selection can satisfy: the binding rule, with numbers."""
     theme = request.theme
     what = f"no draft is possible for `{theme}`"
     if refusals:        # enough interviews, but the balance or the length rules cannot be met
-        pool, refusal = refusals[0]
-        where = f" in the role `{pool.role}`" if pool.role else ""
-        return ProjectError(f"{what}{where}: {refusal.message} ({refusal.rule})", hint=refusal.hint)
+        if len(refusals) == 1 and len(found.pools) == 1:
+            pool, refusal = refusals[0]
+            where = f" in the role `{pool.role}`" if pool.role else ""
+            return ProjectError(f"{what}{where}: {refusal.message} ({refusal.rule})", hint=refusal.hint)
+        parts = [f"in the role `{pool.role}`, {refusal.message} ({refusal.rule})" for pool, refusal in refusals]
+        parts += [f"in the role `{p.role}`, only {_n(p.sources, 'interview')} can be quoted ({need} are needed)"
+                  for p in found.pools if p.sources < need]
+        return ProjectError(f"{what}: " + "; ".join(parts), hint=refusals[0][1].hint)
     rule = "C4" if limits.min_sources >= limits.min_theme_sources else "C11"
     counts = [(p.role, p.sources) for p in found.pools]
     if request.role is not None or not limits.homogeneous_role or len(counts) <= 1:
@@ -219,8 +221,6 @@ def _refusal(project, request: DraftRequest, limits: Limits, need: int, found, r
     detail = []
     for reason, label in REASONS.items():
         if found.left_out.get(reason):
-            if reason == "long":
-                label = f"longer than {longest} words, too long for any balanced video (C5, C15)"
             detail.append(f"{_n(found.left_out[reason], 'excerpt')} "
                           f"({_n(len(found.left_out_sources[reason]), 'interview')}): {label}")
     material = (f"Of the {_n(found.on_theme, 'excerpt')} from {_n(found.on_theme_sources, 'interview')} "

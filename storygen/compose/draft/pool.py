@@ -26,7 +26,6 @@ REASONS = {
     "video": "no consent to video (C12)",
     "taken": "already in another story (C10)",
     "privacy": "set off the privacy guard in this selection",
-    "long": "too long for any balanced video",
     "sector": "another sector than --sector",
     "role": "another role than --role",
 }
@@ -75,13 +74,12 @@ class Survey:
         self.left_out_sources.setdefault(reason, set()).add(source_id)
 
 
-def survey(project, request: DraftRequest, taken: set[str], longest_usable: int | None,
-           flagged: set[str] = frozenset()) -> Survey:
+def survey(project, request: DraftRequest, taken: set[str], flagged: set[str] = frozenset()) -> Survey:
     """Sort every excerpt on the theme into a pool per role, or a reason it cannot be used.
 
-    `taken`: ids used by other stories; `longest_usable`: the longest excerpt any
-    balanced selection could hold (videos only), or None; `flagged`: ids the
-    privacy guard stops.
+    `taken`: ids used by other stories; `flagged`: ids the privacy guard stops.
+    Excerpts too long for a video stay in the pool: the search skips them, and a
+    refusal must weigh them (a balanced selection longer than a video is C15, not C5).
     """
     codes = project.codes
     theme = request.theme
@@ -98,7 +96,7 @@ def survey(project, request: DraftRequest, taken: set[str], longest_usable: int 
         sources_on_theme.add(source.id)
         if request.subs:
             within = [c for c in within if any(codes[c].within(sub) for sub in request.subs)]
-        reason = _left_out(excerpt, source, within, request, taken, longest_usable) \
+        reason = _left_out(excerpt, source, within, request, taken) \
             or ("privacy" if excerpt.id in flagged else None)
         if reason:
             result.count(reason, source.id)
@@ -119,7 +117,7 @@ def survey(project, request: DraftRequest, taken: set[str], longest_usable: int 
     return result
 
 
-def _left_out(excerpt, source, within, request: DraftRequest, taken, longest_usable) -> str | None:
+def _left_out(excerpt, source, within, request: DraftRequest, taken) -> str | None:
     if excerpt.id in request.exclude:
         return "excluded"
     if not within:
@@ -135,8 +133,6 @@ def _left_out(excerpt, source, within, request: DraftRequest, taken, longest_usa
             return medium
     if excerpt.id in taken:
         return "taken"
-    if longest_usable is not None and excerpt.words > longest_usable:
-        return "long"
     if request.sector is not None and source.sector != request.sector:
         return "sector"
     return None
