@@ -179,8 +179,9 @@ def _shape(project, request, limits, title, selection: Selection, role, persona)
     if selection.note:
         draft.notes.append(selection.note)
     elif abs(room.quoted - target) > target / 4:
-        draft.notes.append(f"{room.quoted} words quoted, aiming at {target}: the closest the rules and the "
-                           f"material allow")
+        how = "the closest the rules and the material allow" if selection.closest else \
+            "the closest the search found in time"
+        draft.notes.append(f"{room.quoted} words quoted, aiming at {target}: {how}")
     return draft
 
 

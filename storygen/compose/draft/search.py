@@ -63,6 +63,7 @@ class Goal:
 class Selection:
     chosen: list[Candidate]
     note: str = ""              # said to the user when the draft could not be what was asked for
+    closest: bool = False       # proved: no valid selection is nearer the length aimed at
 
     @property
     def quoted(self) -> int:
@@ -116,14 +117,19 @@ def choose(pool: list[Candidate], goal: Goal) -> Selection:
     best = min((_improve(seed, _shortlist(pool, goal.target / len(seed)), scorer) for seed in seeds),
                key=scorer.cost)
     miss = abs(sum(c.words for c in best) - goal.target)
+    proved = False
     if not note and miss > goal.target / 4:
         # Far from the length asked for: the quick search may have stopped short of a closer selection.
-        closer = _closest(pool, goal, miss)
+        try:
+            closer = _closest(pool, goal, miss)
+            proved = True
+        except exact.SearchLimit:
+            closer = None
         if closer is not None:
-            closer = _improve(closer, _shortlist(pool, goal.target / len(closer)), scorer)
-            if abs(sum(c.words for c in closer) - goal.target) < miss:
-                best = closer
-    return Selection(chosen=best, note=note)
+            improved = _improve(closer, _shortlist(pool, goal.target / len(closer)), scorer)
+            best = min((improved, closer, best), key=lambda s: (abs(sum(c.words for c in s) - goal.target),
+                                                                 scorer.cost(s)))
+    return Selection(chosen=best, note=note, closest=proved)
 
 
 def _ratio(a: float, b: float) -> float:
@@ -234,16 +240,14 @@ def _from_sums(by_source: dict[str, list[Candidate]], sums) -> list[Candidate]:
 
 
 def _closest(pool: list[Candidate], goal: Goal, miss: int) -> list[Candidate] | None:
-    """The valid selection whose length is nearest the target, if one is nearer than `miss` words."""
+    """The valid selection whose length is nearest the target, if one is nearer than `miss` words
+    (None: none is). Raises `exact.SearchLimit` when that would take too long to know."""
     by_source = _by_source(pool)
     bound = goal.target + miss - 1
     if goal.cap is not None:
         bound = min(bound, goal.cap)
-    try:
-        sums = exact.closest_balanced([[c.words for c in items] for items in by_source.values()], goal.need,
-                                      goal.limits, bound, goal.target)
-    except exact.SearchLimit:
-        return None             # keep what the quick search found
+    sums = exact.closest_balanced([[c.words for c in items] for items in by_source.values()], goal.need,
+                                  goal.limits, bound, goal.target)
     return _from_sums(by_source, sums) if sums is not None else None
 
 
