@@ -386,3 +386,12 @@ def test_random_pools_draft_exactly_when_a_balanced_selection_exists(tmp_path_fa
         assert result.exit_code == 2, result.output
         assert f"({expected}" in result.output or f", {expected})" in result.output, (expected, result.output)
         assert not list((root / "narratives/stories").iterdir())
+
+
+def test_an_unwritable_stories_folder_is_a_clear_error(tmp_path):
+    root = feedback_pool(tmp_path / "p", n=9)
+    (root / "narratives/stories").rmdir()
+    (root / "narratives/stories").write_text("not a folder")
+    result = run("draft", "--project", root, "--theme", "care")
+    assert result.exit_code == 2 and "narratives/stories: cannot write a draft here" in result.output
+    assert (root / "narratives/stories").read_text() == "not a folder"

@@ -50,7 +50,10 @@ def verify(project: Project, before: set[tuple], slug: str, text: str, expected:
            guard, folder: Path) -> Verdict:
     """Read `text` back as story `slug` from a file in `folder`, and check it with every other story."""
     path = folder / f"{slug}.md"
-    _write_file(path, text)
+    try:
+        _write_file(path, text)
+    except OSError as exc:
+        raise ProjectError(f"cannot write the draft: {exc.strerror}; nothing was written", path=STORIES) from None
     try:
         story = read_story(project.root, path, project.codes)
     except ProjectError as exc:
@@ -80,11 +83,15 @@ def _key(finding: Finding) -> tuple:
 def scratch_folder(project: Project, dry_run: bool) -> Path:
     """Where a draft is read back from: beside the stories (same file system, so the final move is
     atomic), in a folder the story reader never looks into; for a dry run, the system's temp folder."""
-    if dry_run:
-        return Path(tempfile.mkdtemp(prefix="storygen-draft-"))
-    stories = project.root / STORIES
-    stories.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=".draft-", dir=stories))
+    try:
+        if dry_run:
+            return Path(tempfile.mkdtemp(prefix="storygen-draft-"))
+        stories = project.root / STORIES
+        stories.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".draft-", dir=stories))
+    except OSError as exc:
+        raise ProjectError(f"cannot write a draft here: {exc.strerror}", path=STORIES,
+                           hint="check that the folder exists and that you may write to it") from None
 
 
 def free_slug(project: Project, wanted: str) -> str:
@@ -108,7 +115,11 @@ def publish(project: Project, folder: Path, slug: str) -> Path:
     except OSError:                     # a file system without hard links
         if target.exists():
             raise ProjectError(f"{STORIES / (slug + '.md')} already exists; nothing was written") from None
-        os.replace(source, target)
+        try:
+            os.replace(source, target)
+        except OSError as exc:
+            raise ProjectError(f"cannot write the draft: {exc.strerror}; nothing was written",
+                               path=STORIES / f"{slug}.md") from None
     return target.relative_to(project.root)
 
 
