@@ -1,54 +1,42 @@
 """`storygen build` and `storygen check`, as phases that read top to bottom.
 
-    load → select → compose → check (integrity + privacy) → render (video, site)
-         → scan the output → publish atomically
+    load → select → compose → check (integrity, privacy, each output's preflight)
+         → render (each output in storygen/outputs.py) → scan the output → publish atomically
 
 Everything is read and checked before anything is written, and everything is
 written into a staging folder that replaces the previous output only when every
 phase has passed: a failed build leaves `build/` exactly as it was.
+
+`storygen serve` calls the same `build()` with the build context it keeps
+between rebuilds and a folder to preview in (as MkDocs' serve calls its build
+with `live_server=True`): findings then show in the preview's DRAFT banner
+instead of stopping it, and nothing is published.
 """
 from __future__ import annotations
 
 import sys
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
 
+from . import outputs, uptodate
+from .cache import cache_folder
 from .compose.assemble import compose_all
-from . import uptodate
 from .compose.rules import check_composites
-from .cache import cache_root
 from .config import load_config
-from .errors import CheckFailed, ProjectError
+from .context import BuildContext
+from .errors import CheckFailed, ProjectError, StorygenError
 from .model import Composite, Finding, Project
+from .options import BuildOptions
 from .outdir import output_folder
+from .outputs import LivePreview, Output, RenderJob
 from .project import load_project, require_story
 from .publish import publish, staging, write_json
+from .timings import Timings
 from .uptodate import UpToDate
 
-
-@dataclass
-class Timings:
-    """Seconds per phase, for `--timings` (like Hugo's --templateMetrics)."""
-
-    phases: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def phase(self, name: str):
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - start
-
-    def table(self) -> str:
-        # Sub-phases (indented names, reported by a renderer) are already inside their parent's time.
-        total = sum(v for k, v in self.phases.items() if not k.startswith(" "))
-        lines = [f"{name:<22}{seconds:>9.3f} s" for name, seconds in self.phases.items()]
-        return "\n".join(["phase                       time", *lines, f"{'total':<22}{total:>9.3f} s"])
+__all__ = ["BuildOptions", "CheckResult", "Timings", "UpToDate", "build", "check", "publishable", "report"]
 
 
 @dataclass
@@ -57,6 +45,12 @@ class CheckResult:
     composites: list[Composite]
     findings: list[Finding]
     privacy: object | None = None          # storygen.privacy.GuardReport when the guard ran
+    # What the outputs' preflights found: errors the render would raise (bad input, exit 2).
+    problems: list[StorygenError] = field(default_factory=list)
+    # After a build: each output's summary of its render, by output name.
+    rendered: dict[str, object] = field(default_factory=dict)
+    # After a preview build: the findings shown in the DRAFT banner.
+    notices: list[str] = field(default_factory=list)
 
     @property
     def blocking(self) -> bool:
@@ -82,22 +76,32 @@ def require_stories(project: Project, slugs: tuple[str, ...], *, drafts: bool) -
 
 
 def check(project_root: Path, *, drafts: bool = False, slugs: tuple[str, ...] = (),
-          timings: Timings | None = None) -> CheckResult:
-    """Load, compose and check; never writes anything."""
+          timings: Timings | None = None, context: BuildContext | None = None,
+          options: BuildOptions | None = None, only: list[Output] | None = None) -> CheckResult:
+    """Load, compose and check, including every output's preflight; never writes a published file.
+
+    `options` are the build's (for what the preflights check: formats, quality…);
+    `only` limits the preflights to these outputs (default: every output).
+    """
     timings = timings or Timings()
+    context = context or BuildContext()
+    options = options or BuildOptions(drafts=drafts, slugs=tuple(slugs))
     with timings.phase("load"):
-        project = load_project(project_root)
-        require_stories(project, slugs, drafts=drafts)
+        project = load_project(project_root, yaml_trees=context.yaml_trees)
+        require_stories(project, options.slugs, drafts=options.drafts)
     with timings.phase("compose"):
         # Rules that span stories (C10) need every published story, whatever --story says.
-        stories = publishable(project, drafts=drafts)
-        composites = compose_all(project, stories)
+        stories = publishable(project, drafts=options.drafts)
+        composites = compose_all(project, stories, context=context)
     with timings.phase("check"):
         findings = check_composites(project, composites)
         privacy = _guard(project, composites)
-    if slugs:
-        composites = [c for c in composites if c.story.slug in slugs]
-    return CheckResult(project, composites, findings, privacy)
+    if options.slugs:
+        composites = [c for c in composites if c.story.slug in options.slugs]
+    with timings.phase("preflight"):
+        problems = [p for output in (only if only is not None else outputs.selected())
+                    for p in output.preflight(project, composites, options)]
+    return CheckResult(project, composites, findings, privacy, problems)
 
 
 def _guard(project: Project, composites: list[Composite]):
@@ -120,58 +124,67 @@ def report(result: CheckResult, *, echo=click.echo) -> list[str]:
     return lines
 
 
-def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...] = (), drafts: bool = False,
-          out: Path | None = None, formats: list[str] | None = None, quality: str | None = None,
-          burn_captions: bool | None = None, jobs: int = 1, timings: Timings | None = None,
-          progress: bool | None = None, reuse: bool = False) -> CheckResult | UpToDate:
-    """Build the site and videos for every publishable story into `out` (default build/).
+def raise_problems(result: CheckResult, *, echo=click.echo) -> None:
+    """Stop on the outputs' preflight problems: each is printed, the last raised (exit 2)."""
+    if not result.problems:
+        return
+    for problem in result.problems[:-1]:
+        echo(f"error: {problem.format_message()}", err=True)
+    raise result.problems[-1]
+
+
+def build(project_root: Path, options: BuildOptions | None = None, *, context: BuildContext | None = None,
+          preview: Path | None = None, timings: Timings | None = None, progress: bool | None = None,
+          reuse: bool = False) -> CheckResult | UpToDate:
+    """Build every output for every publishable story into `options.out` (default build/).
 
     With `reuse`, first fingerprint every input (storygen.uptodate) and return an
-    `UpToDate` without loading the project when `out` was built from exactly these.
+    `UpToDate` without loading the project when the output was built from exactly
+    these. `context` carries in-memory caches between builds (a fresh one if None).
+    `preview`: render the outputs `storygen serve` previews into this folder, one
+    subfolder each, with findings as notices; publish nothing.
     """
+    options = options or BuildOptions()
+    context = context or BuildContext()
+    context.builds += 1
     timings = timings or Timings()
     progress = sys.stderr.isatty() if progress is None else progress
+    if preview is not None:
+        return _preview(project_root, options, context, preview, timings)
     configured = load_config(project_root).build.output
     default_out = project_root / configured
-    target = output_folder(project_root, out, configured)      # refuses folders it must never replace
+    target = output_folder(project_root, options.out, configured)      # refuses folders it must never replace
+    options = replace(options, out=target.path)
     out = target.path
-    parts = ["private"] + [p for p in ("video", "site") if only in (None, p)]
+    parts = ["private"] + outputs.parts(options.only)
     with timings.phase("fingerprint"):
-        options = {"only": only, "slugs": list(slugs), "drafts": drafts, "out": str(out), "formats": formats,
-                   "quality": quality, "burn_captions": burn_captions, "jobs": jobs}
-        inputs = uptodate.fingerprint(project_root, out, options, default_out)
+        inputs = uptodate.fingerprint(project_root, options, default_out)
         if reuse:
             done = uptodate.check_stamp(project_root, out, parts, inputs)
             if done is not None:
                 return done
-    result = check(project_root, drafts=drafts, slugs=slugs, timings=timings)
+    chosen = outputs.selected(options.only)
+    result = check(project_root, options=options, timings=timings, context=context, only=chosen)
     warnings = report(result)
     if result.blocking:
         raise CheckFailed("the build stopped before writing anything: fix the findings above "
                           "(run `storygen check` to see them again)")
+    raise_problems(result)
     project, composites = result.project, result.composites
+    scanned = project.config.privacy.enabled
     target.claim()
     with staging(out) as stage:
-        if "video" in parts:
-            with timings.phase("render.video"):
-                from .video import render_videos
-
-                render_videos(project, composites, stage / "video", formats=formats, quality=quality,
-                              burn_captions=burn_captions, jobs=jobs, progress=progress)
-        if "site" in parts:
-            video_dir = stage / "video" if "video" in parts else out / "video"
-            with timings.phase("render.site"):
-                from .site import render_site
-
-                site_timings: dict[str, float] = {}
-                # With the guard on, the output scan below searches every file for private ids.
-                render_site(project, composites, stage / "site", drafts=drafts,
-                            video_dir=video_dir if video_dir.is_dir() else None, timings=site_timings,
-                            provenance_scan=not project.config.privacy.enabled)
-            for name, seconds in site_timings.items():
-                timings.phases[f"  {name}"] = seconds
+        folders = {name: out / name for name in outputs.inputs_published(options.only)}
+        folders.update({output.name: stage / output.name for output in chosen})
+        for output in chosen:
+            folders[output.name].mkdir(parents=True, exist_ok=True)
+            job = RenderJob(project, composites, folders[output.name], options, folders,
+                            memory=context.memory_for(output), timings=timings, progress=progress,
+                            scanned_after=scanned)
+            with timings.phase(f"render.{output.name}"):
+                result.rendered[output.name] = output.render(job)
         with timings.phase("scan"):
-            scan_findings = _scan(project, composites, stage, parts, result.privacy)
+            scan_findings = _scan(project, composites, [folders[o.name] for o in chosen], result.privacy)
         _write_private(project, composites, result, scan_findings, stage / "private")
         if scan_findings:
             for finding in scan_findings:
@@ -179,17 +192,40 @@ def build(project_root: Path, *, only: str | None = None, slugs: tuple[str, ...]
             raise CheckFailed("private or identifying text reached a file about to be published; "
                               f"nothing was published and {out} is unchanged")
         with timings.phase("publish"):
-            publish(stage, out, parts, trash_root=cache_root(project.root) / "trash")
+            publish(stage, out, parts, trash_root=cache_folder(project.root, "trash"))
     uptodate.write_stamp(project_root, out, parts, inputs, warnings)
     return result
 
 
-def _scan(project: Project, composites: list[Composite], stage: Path, parts: list[str], report) -> list[Finding]:
+def _preview(project_root: Path, options: BuildOptions, context: BuildContext, folder: Path,
+             timings: Timings) -> CheckResult:
+    """The build `storygen serve` runs: check, then render its outputs into `folder`/<name>."""
+    chosen = outputs.selected(options.only, live=True)
+    result = check(project_root, options=options, timings=timings, context=context, only=chosen)
+    raise_problems(result)
+    notices = [f.format() for f in result.findings if f.action == "block"]
+    if result.privacy is not None:
+        notices += [f.format() for f in result.privacy.findings if f.action != "warn"]
+    published = result.project.root / result.project.config.build.output
+    folders = {name: published / name for name in outputs.names()}
+    folders.update({output.name: folder / output.name for output in chosen})
+    for output in chosen:
+        folders[output.name].mkdir(parents=True, exist_ok=True)
+        job = RenderJob(result.project, result.composites, folders[output.name], options, folders,
+                        memory=context.memory_for(output), timings=timings,
+                        live=LivePreview(notices=tuple(notices)))
+        with timings.phase(f"render.{output.name}"):
+            result.rendered[output.name] = output.render(job)
+    result.notices = notices
+    return result
+
+
+def _scan(project: Project, composites: list[Composite], folders: list[Path], report) -> list[Finding]:
     if not project.config.privacy.enabled:
         return []
     from . import privacy
 
-    folders = [stage / part for part in ("site", "video") if part in parts and (stage / part).is_dir()]
+    folders = [f for f in folders if f.is_dir()]
     return privacy.scan_output(folders, project, composites, report) if folders else []
 
 

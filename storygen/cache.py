@@ -1,18 +1,145 @@
-"""Where build caches live: `<project>/.storygen-cache/` (git-ignored), or $STORYGEN_CACHE_DIR.
+"""Every cache storygen keeps, declared in one place: where, keyed by what, holding what,
+and what makes an entry stale. docs/caching.md is generated from this module
+(`python -m storygen.cache > docs/caching.md`) and a test keeps the two equal.
 
-Beside the build output, never inside it: `build/` is swapped atomically by every
-build, which would throw a cache kept there away. Every cache under this folder is
-keyed by content, so deleting the folder is always safe and only costs time.
+On disk, every cache lives in one folder per project, `<project>/.storygen-cache/`
+(git-ignored), or $STORYGEN_CACHE_DIR. Beside the build output, never inside it:
+`build/` is swapped atomically by every build, which would throw a cache kept
+there away. Every cache under the folder is keyed by content, so deleting the
+folder is always safe and only costs time. A module asks `cache_folder(root, NAME)`
+for its folder; a name not declared below is an error.
+
+In memory, caches that outlive one build live on the build context
+(`storygen/context.py`), which `storygen serve` keeps between rebuilds; the rest
+last one build, or are pure functions of their arguments.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CacheSpec:
+    name: str           # the folder under the cache root, or the attribute / function
+    owner: str          # the module that reads and writes it
+    key: str            # what goes into an entry's key
+    holds: str          # what an entry stores
+    stale: str          # what invalidates an entry (or why nothing needs to)
+
+
+ON_DISK = (
+    CacheSpec("uptodate", "storygen/uptodate.py",
+              "a hash of the output folder's path (one stamp per output folder)",
+              "the last successful build's input fingerprint (project files, files the settings "
+              "point at, storygen's own files, installed packages, build options, environment, "
+              "external programs), the outputs published and a manifest of the published files "
+              "(name, size, times, inode); a copy with the build's warnings is build/private/build-stamp.json",
+              "any change to an input gives a different fingerprint; any change to a published file a "
+              "different manifest; both copies must agree, so editing either only costs a rebuild"),
+    CacheSpec("site", "storygen/site/cache.py",
+              "SHA-256 of every input of the artefact: its public data, the site-wide values, every "
+              "template, and CODE_VERSION in site/cache.py",
+              "rendered pages, share cards, picture variants, Pagefind bundles, each page's links "
+              "(index/links.json) and the pages found free of private ids (index/scan.json)",
+              "nothing to invalidate: a changed input is a different key. Entries no build used for "
+              "7 days are removed (checked at most daily)"),
+    CacheSpec("templates", "storygen/compose/assemble.py",
+              "the story's slug and Jinja's checksum of its body (Jinja's FileSystemBytecodeCache)",
+              "story bodies compiled to Python code",
+              "an edited body has a different checksum; a new Jinja version a different bytecode format"),
+    CacheSpec("speech", "storygen/video/voice.py",
+              "blake2b of the speech engine's identity (program path, size and time, voice, speed; "
+              "for piper the voice model's path, size and time) and the phrase",
+              "one WAV of synthesised speech per caption phrase",
+              "a different program, voice, model or phrase is a different key; never pruned"),
+    CacheSpec("privacy", "storygen/privacy/detect.py, guard.py, scan.py",
+              "`clean-SETTINGS-CODE.txt`: the guard's settings and a digest of the detector code and "
+              "word lists; `files-DIGEST.txt`: those and every private value. Within a file, one line "
+              "per entry, told apart by prefix: a text's hash, `qi=` a text's quasi-identifier types, "
+              "`g=` a composite found clean, `s:` a private value searched for",
+              "hashes of texts and published files found clean (never a text or a span)",
+              "a change of settings, code, word lists or private values starts a new file and removes "
+              "the old one"),
+    CacheSpec("trash", "storygen/publish.py",
+              "none: not a cache",
+              "output folders a publish replaced, until a background process deletes them",
+              "emptied by the build that filled it"),
+)
+
+IN_MEMORY = (
+    CacheSpec("BuildContext.yaml_trees", "storygen/yamlfile.py (through project.load_project)",
+              "(file path, line offset)",
+              "the file's text and its parsed tree",
+              "a different text is parsed again; a file the last load did not read is dropped"),
+    CacheSpec("BuildContext.composites", "storygen/compose/assemble.py",
+              "story slug (stories without excerpts(…) queries only)",
+              "the story as read, the excerpts it named, its composite",
+              "a changed story or named excerpt; any change to the codebook or reading speed "
+              "(BuildContext.compose_basis) empties it; deleted stories are dropped"),
+    CacheSpec("BuildContext.outputs['site']", "storygen/site/links.py",
+              "the site's cache folder",
+              "the private ids searched for last time and the pages found clean of them "
+              "(a rebuild searches those pages only for ids added since)",
+              "replaced by every build; a page whose inputs changed has a new key"),
+)
+
+PER_BUILD = (
+    CacheSpec("site Cache.memo", "storygen/site/cache.py",
+              "name of a shared result", "results shared between pages of one build (cards drawn)",
+              "made afresh for every build"),
+    CacheSpec("asset paths", "storygen/project.py",
+              "an asset reference as written in a story", "its resolved path inside assets/",
+              "made afresh for every load"),
+    CacheSpec("video Faces and AudioFiles", "storygen/video/theme.py, audio.py",
+              "(font file, size); audio file path", "loaded fonts; decoded audio",
+              "made afresh for every video render (and in each worker process)"),
+)
+
+# Functions whose results depend on their arguments alone (text, or storygen's own bundled
+# fonts): they can never be stale, so they are remembered module-wide, with a size bound.
+PURE_MEMOS = (
+    CacheSpec("storygen.site.public.slugify", "storygen/site/public.py",
+              "heading or theme text", "its anchor slug", "cannot be stale; 4,096 entries"),
+    CacheSpec("storygen.site.cards._font", "storygen/site/cards.py",
+              "(bold, size)", "the bundled DejaVu font at that size", "cannot be stale"),
+    CacheSpec("storygen.site.cards._font_digest", "storygen/site/cards.py",
+              "none", "a digest of the bundled fonts", "cannot be stale"),
+    CacheSpec("storygen.site.cards._blend", "storygen/site/cards.py",
+              "(background, ink) colours", "a 240-step palette", "cannot be stale; 64 entries"),
+    CacheSpec("storygen.site.cards._line", "storygen/site/cards.py",
+              "(text, bundled font)", "the line drawn as a mask", "cannot be stale; 512 entries"),
+)
+
+# Not yet on the build context: the privacy guard's own memory, moved there with the
+# privacy rework (issue 11). Listed so that this file names every cache.
+PRIVACY_PENDING = (
+    CacheSpec("storygen.privacy.guard._DETECTORS", "storygen/privacy/guard.py",
+              "the guard's settings fingerprint", "a warm Detector", "never emptied"),
+    CacheSpec("Detector._cache", "storygen/privacy/detect.py",
+              "a text", "the detector hits in it", "never emptied"),
+    CacheSpec("storygen.privacy.scan._LITERALS", "storygen/privacy/scan.py",
+              "a hash of the private values", "the compiled matcher", "keeps only the latest"),
+    CacheSpec("storygen.privacy lru caches", "storygen/privacy/names.py, engine.py, media.py, "
+              "detect.py, textnorm.py",
+              "none, or a text", "word lists, the Presidio engine, the ffmpeg path, the code "
+              "digest, folded texts", "cannot be stale (package files and text)"),
+    CacheSpec("storygen.privacy.quasi._TOWN_RE", "storygen/privacy/quasi.py",
+              "none", "the town-name patterns, compiled on first use", "cannot be stale (package files)"),
+)
 
 
 def cache_root(project_root: Path) -> Path:
     override = os.environ.get("STORYGEN_CACHE_DIR")
     return Path(override) if override else project_root / ".storygen-cache"
+
+
+def cache_folder(project_root: Path, name: str) -> Path:
+    """The folder of the on-disk cache `name` (declared in ON_DISK) for this project."""
+    if name not in {spec.name for spec in ON_DISK}:
+        raise ValueError(f"undeclared cache {name!r}: declare it in storygen/cache.py")
+    return cache_root(project_root) / name
 
 
 def read_hashes(path: Path) -> set[str]:
@@ -37,3 +164,32 @@ def write_hashes(path: Path, hashes: set[str], replaces: str) -> None:
         temp.replace(path)
     except OSError:
         pass
+
+
+def caching_markdown() -> str:
+    """docs/caching.md, from the declarations above."""
+    def table(specs, first: str) -> list[str]:
+        rows = [f"| {first} | key | holds | stale when | owner |", "|---|---|---|---|---|"]
+        rows += [f"| `{s.name}` | {s.key} | {s.holds} | {s.stale} | `{s.owner}` |" for s in specs]
+        return rows + [""]
+
+    lines = ["# Caches", "",
+             "<!-- Generated from storygen/cache.py by `python -m storygen.cache > docs/caching.md`;",
+             "     tests/test_caches.py fails when the two differ. Edit storygen/cache.py, not this file. -->",
+             "", *(__doc__ or "").strip().split("\n"), "",
+             "## On disk, under `.storygen-cache/`", "", *table(ON_DISK, "folder"),
+             "## In memory, between builds (the build context)", "",
+             "`build()` makes a fresh `BuildContext` for each build; `storygen serve` keeps one between "
+             "rebuilds. These are its caches.", "", *table(IN_MEMORY, "attribute"),
+             "## In memory, for one build", "", *table(PER_BUILD, "cache"),
+             "## Pure functions remembered module-wide", "",
+             "Their results depend on their arguments alone, so they can never be stale.", "",
+             *table(PURE_MEMOS, "function"),
+             "## Not yet on the build context", "",
+             "The privacy guard's memory, to move onto the build context with the privacy rework.", "",
+             *table(PRIVACY_PENDING, "cache")]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    print(caching_markdown(), end="")

@@ -8,12 +8,27 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import EXIT_FINDINGS, from_os_error
+from . import __version__, outputs
+from .errors import EXIT_BAD_INPUT, EXIT_FINDINGS, from_os_error
 
 project_option = click.option(
     "--project", "project_root", type=click.Path(file_okay=False, path_type=Path), default=".",
     show_default=True, help="The story project folder (the one holding storygen.toml).")
+
+
+class OutputChoice(click.Choice):
+    """The registered outputs (storygen/outputs.py), read when the command runs."""
+
+    def __init__(self):
+        super().__init__([])
+
+    @property
+    def choices(self):
+        return outputs.names()
+
+    @choices.setter
+    def choices(self, value):
+        pass
 
 
 class _Commands(click.Group):
@@ -65,8 +80,10 @@ def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], priv
     """Check every story that would be published, without writing anything.
 
     Runs the integrity rules (enough sources, nobody dominating, consent,
-    reuse, theme support, review status) and the privacy guard, and lists each
-    problem with the file, line and fix. Exits 1 when anything would stop a build.
+    reuse, theme support, review status), the privacy guard and every check a
+    build makes before rendering (pictures, video theme, voice, length caps),
+    and lists each problem with the file, line and fix. Exits 1 when a finding
+    would stop a build, 2 when a file or setting needs fixing.
     """
     from .build import check, report
     from .outdir import output_file
@@ -77,6 +94,8 @@ def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], priv
     if slugs:
         result.findings = [f for f in result.findings if f.story in slugs]
     report(result)
+    for problem in result.problems:           # what a build would stop on while rendering
+        click.echo(f"error: {problem.format_message()}", err=True)
     if privacy_report is not None and result.privacy is not None:
         from .privacy import report_markdown
 
@@ -86,6 +105,8 @@ def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], priv
         else:
             Path(privacy_report).write_text(text, encoding="utf-8")
             click.echo(f"privacy report written to {privacy_report}", err=True)
+    if result.problems:
+        raise SystemExit(EXIT_BAD_INPUT)
     if result.blocking:
         raise SystemExit(EXIT_FINDINGS)
     stories = len(result.composites)
@@ -94,7 +115,7 @@ def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], priv
 
 @main.command()
 @project_option
-@click.option("--only", type=click.Choice(["site", "video"]), help="Build only the site or only the videos.")
+@click.option("--only", type=OutputChoice(), help="Build only this output: the site or the videos.")
 @click.option("--story", "slugs", multiple=True, metavar="SLUG", help="Build only this story (repeatable).")
 @click.option("--drafts", is_flag=True, help="Publish draft stories too (marked DRAFT), for previews.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
@@ -115,12 +136,12 @@ def build(project_root, only, slugs, drafts, out, formats, quality, burn_caption
     the previous build/ exactly as it was. When no input, option or tool changed
     since the last build and build/ is as that build left it, nothing is redone.
     """
-    from .build import Timings, UpToDate, build as run_build
+    from .build import BuildOptions, Timings, UpToDate, build as run_build
 
     clock = Timings()
-    result = run_build(project_root, only=only, slugs=slugs, drafts=drafts, out=out,
-                       formats=list(formats) or None, quality=quality, burn_captions=burn_captions,
-                       jobs=jobs, timings=clock, reuse=not force)
+    options = BuildOptions(only=only, slugs=slugs, drafts=drafts, out=out, formats=formats, quality=quality,
+                           burn_captions=burn_captions, jobs=jobs)
+    result = run_build(project_root, options, timings=clock, reuse=not force)
     if timings:
         click.echo(clock.table(), err=True)
     if isinstance(result, UpToDate):

@@ -14,6 +14,15 @@ from pathlib import Path
 from .errors import ProjectError
 
 CONFIG_NAME = "storygen.toml"
+FONT_DIR = Path(__file__).resolve().parent / "themes" / "default" / "fonts"
+# A setting that names a file (relative to the project, or absolute): the up-to-date check
+# (storygen/uptodate.py) hashes every such file, wherever it lies. `companions` are
+# suffixes of files that go with it (a piper model's .onnx.json).
+PATH = {"path": True}
+
+
+def path_setting(default: str = "", companions: tuple[str, ...] = ()):
+    return field(default=default, metadata={**PATH, "companions": companions})
 
 
 @dataclass
@@ -50,7 +59,7 @@ class VideoConfig:
     loudness: float = -16.0        # LUFS integrated; -23 for broadcast
     music: str = ""                # a music bed under assets/, optional
     voice: str = "none"            # none | recorded | espeak | piper
-    voice_model: str = ""          # piper voice model path, when voice = "piper"
+    voice_model: str = path_setting(companions=(".json",))  # piper voice model, when voice = "piper"
     voiced_by: str = ""            # shown on the end card, e.g. "an actor" / "a synthetic voice"
     burn_captions: bool = False
     music_credit: str = ""         # shown in the end card's credits, e.g. "“Morning” by A. Composer (CC BY)"
@@ -79,6 +88,39 @@ class PrivacyConfig:
     quasi_identifiers: bool = True  # R6, R7, R10, R11, R12, R15
     qi_limit: int = 3              # R11: this many quasi-identifier types in one composite needs a sign-off
     long_quote_words: int = 80     # R14: a longer verbatim quote is linkable to its transcript (warn)
+
+
+@dataclass(frozen=True)
+class VideoTheme:
+    """`templates/video/theme.toml`: the look of the videos (docs/video.md, "Look").
+
+    Read by project.read_video_theme; fonts are paths from the project root."""
+
+    font: str = path_setting(str(FONT_DIR / "DejaVuSans.ttf"))
+    font_bold: str = path_setting(str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    background: str = "#15202e"     # cards
+    text: str = "#f5f3ee"
+    muted: str = "#c3cad4"
+    accent: str = "#f2b705"
+    panel: str = "#000000b4"        # lower thirds and burned captions (with alpha)
+    title_size: float = 0.085       # fractions of the frame's short side
+    quote_size: float = 0.078       # quotations: the largest body text
+    body_size: float = 0.058
+    small_size: float = 0.040
+    caption_size: float = 0.046
+
+
+def setting_paths(settings, root: Path) -> list[Path]:
+    """Every file the settings name (fields made with `path_setting`), with companions."""
+    found = []
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if is_dataclass(value):
+            found += setting_paths(value, root)
+        elif f.metadata.get("path") and isinstance(value, str) and value:
+            found.append(root / value)                       # an absolute value stays absolute
+            found += [root / (value + suffix) for suffix in f.metadata.get("companions", ())]
+    return found
 
 
 @dataclass

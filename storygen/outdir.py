@@ -27,6 +27,7 @@ from pathlib import Path
 
 import click
 
+from . import outputs
 from .cache import cache_root
 from .config import CONFIG_NAME
 from .errors import ProjectError
@@ -39,7 +40,6 @@ SOURCES = ("narratives", "templates", "assets", ".git")
 # What a build writes inside its output folder: an unmarked folder holding only these
 # (and storygen's provenance map) was made by a storygen older than the marker.
 PARTS = frozenset({"site", "video", "private"})
-PUBLISHED = ("site", "video")
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ def output_file(project_root: Path, path: Path, what: str) -> Path:
     if target.is_relative_to(cache_root(root).resolve()):
         raise refuse("lies inside storygen's cache folder", hint)
     out = (root / _configured_output(root)).resolve()
-    for part in PUBLISHED:
+    for part in outputs.names():           # every published output (storygen/outputs.py)
         if target.is_relative_to(out / part):
             raise refuse(f"lies inside the published {part}/ folder, and holds private detail", hint)
     if not target.parent.is_dir():

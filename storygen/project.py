@@ -7,18 +7,34 @@ the model: codes exist, sources exist, ids are unique.
 from __future__ import annotations
 
 import difflib
-import functools
 import re
+import tomllib
+from dataclasses import dataclass, field, fields as dataclass_fields, replace
 from datetime import date
 from pathlib import Path
 
-from .config import VIDEO_FORMATS, load_config
+from .config import VIDEO_FORMATS, VideoTheme, load_config
 from .errors import ProjectError
 from .model import (MEDIA, STATUSES, VOICES, Code, Consent, Excerpt, Origin, Persona,
                     Picture, Project, Source, Story)
-from .yamlfile import Fields, Map, Seq, load_yaml, read_text
+from .yamlfile import Fields, Map, Seq, TreeMemory, load_yaml, read_text
+
+# What counts as a project input, answered once: every file under the project except in
+# folders starting with a dot (git, .storygen-cache, the build's staging folders) or named
+# here, and the output folders. The up-to-date fingerprint hashes exactly these;
+# `storygen serve` rebuilds when one changes, except editors' scratch files (written on
+# every keystroke; never read by a build, but hashed anyway: a fingerprint errs on the
+# side of rebuilding).
+SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
+SCRATCH_SUFFIXES = (".swp", ".swx", "~", ".tmp", ".part")
+
+
+def is_input_folder(name: str) -> bool:
+    return not name.startswith(".") and name not in SKIPPED_DIRS
+
 
 NARRATIVES = "narratives"
+VIDEO_THEME = Path("templates") / "video" / "theme.toml"
 PRIVATE = "private"             # narratives/private/: read only by the privacy guard
 # Matched with fullmatch(): `$` would also match before a trailing newline.
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -26,21 +42,66 @@ ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
-def load_project(root: Path) -> Project:
-    """Read and cross-check a whole project. Raises ProjectError on the first problem."""
+@dataclass
+class _Reading:
+    """One load of one project: its root and what the load may remember."""
+
+    root: Path
+    trees: TreeMemory | None = None               # parsed YAML from earlier loads (serve)
+    # asset reference -> its path inside assets/ (or None: outside), for this load only:
+    # a thousand stories share a few pictures, and each resolve is a dozen system calls.
+    assets: dict[str, str | None] = field(default_factory=dict)
+
+
+def load_project(root: Path, *, yaml_trees: dict | None = None) -> Project:
+    """Read and cross-check a whole project. Raises ProjectError on the first problem.
+
+    `yaml_trees` is the build context's memory of parsed YAML (BuildContext.yaml_trees):
+    files whose text is unchanged since the last load are not parsed again.
+    """
     root = root.resolve()
-    _inside_assets.cache_clear()
     config = load_config(root)
     base = root / NARRATIVES
     if not base.is_dir():
         raise ProjectError("no narratives/ folder", path=root,
                            hint="create it, or start a project with `storygen init DIR`")
+    reading = _Reading(root, TreeMemory(yaml_trees) if yaml_trees is not None else None)
     codes = _read_codebook(root, base / "codebook.yaml")
     sources = _read_sources(root, base / "sources.yaml")
-    excerpts = _read_excerpts(root, base / "excerpts", sources, codes)
-    stories = _read_stories(root, base / "stories", codes)
+    excerpts = _read_excerpts(reading, base / "excerpts", sources, codes)
+    stories = _read_stories(reading, base / "stories", codes)
+    if reading.trees is not None:
+        reading.trees.forget_unseen()
     return Project(root=root, config=config, codes=codes, sources=sources,
                    excerpts=excerpts, stories=stories)
+
+
+def read_video_theme(root: Path) -> VideoTheme:
+    """`templates/video/theme.toml` over the default look (the defaults when there is none).
+
+    Read only when videos are checked or rendered, so a site-only build never
+    depends on it. Font paths are returned as written (relative to the project root).
+    """
+    path = root / VIDEO_THEME
+    theme = VideoTheme()
+    if not path.is_file():
+        return theme
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProjectError(f"cannot read the video theme ({exc})", path=path,
+                           hint="fix the TOML, or delete the file to use the default look") from None
+    known = {f.name for f in dataclass_fields(VideoTheme)}
+    changes = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ProjectError(f"unknown theme key `{key}`", path=path, hint=f"known keys: {', '.join(sorted(known))}")
+        try:
+            changes[key] = type(getattr(theme, key))(value)
+        except (TypeError, ValueError):
+            raise ProjectError(f"theme key `{key}` should be {type(getattr(theme, key)).__name__}, "
+                               f"not {value!r}", path=path) from None
+    return replace(theme, **changes)
 
 
 def relative(root: Path, path: Path) -> Path:
@@ -150,14 +211,14 @@ def _read_sources(root: Path, path: Path) -> dict[str, Source]:
 
 # --- excerpts ---------------------------------------------------------------
 
-def _read_excerpts(root: Path, folder: Path, sources: dict[str, Source],
+def _read_excerpts(reading: _Reading, folder: Path, sources: dict[str, Source],
                    codes: dict[str, Code]) -> dict[str, Excerpt]:
     excerpts: dict[str, Excerpt] = {}
     if not folder.is_dir():
         return excerpts
     for path in sorted(folder.rglob("*.yaml")):
-        rel = relative(root, path)
-        data = load_yaml(path, shown=rel, remember=True)
+        rel = relative(reading.root, path)
+        data = load_yaml(path, shown=rel, memory=reading.trees)
         if isinstance(data, Seq):
             default_source, items = "", data
         else:
@@ -216,14 +277,14 @@ STORY_FIELDS = {"title", "summary", "persona", "voice", "themes", "status", "rev
                 "media", "mixed_roles", "content_note", "images", "narration", "video_formats"}
 
 
-def _read_stories(root: Path, folder: Path, codes: dict[str, Code]) -> list[Story]:
+def _read_stories(reading: _Reading, folder: Path, codes: dict[str, Code]) -> list[Story]:
     stories = []
     if not folder.is_dir():
         return stories
     for path in sorted(folder.glob("*.md")):
         if path.stem.upper() == "README":     # notes for the team, not a story
             continue
-        stories.append(read_story(root, path, codes))
+        stories.append(read_story(reading, path, codes))
     return stories
 
 
@@ -240,14 +301,15 @@ def split_front_matter(text: str, rel: Path) -> tuple[str, str, int]:
                        hint="add a line with only `---` after the last field")
 
 
-def read_story(root: Path, path: Path, codes: dict[str, Code]) -> Story:
+def read_story(reading: _Reading, path: Path, codes: dict[str, Code]) -> Story:
+    root = reading.root
     rel = relative(root, path)
     slug = path.stem
     if not SLUG.fullmatch(slug):
         raise ProjectError(f"story file name `{path.name}` must be lower-case words joined by hyphens",
                            path=rel, hint="rename it, e.g. `time-to-listen.md` (it becomes the page address)")
     front, body, body_line = split_front_matter(read_text(path, shown=rel), rel)
-    data = load_yaml(path, front, line_offset=1, shown=rel, remember=True)
+    data = load_yaml(path, front, line_offset=1, shown=rel, memory=reading.trees)
     fields = Fields(data, rel, "the story's front matter")
     fields.reject_unknown(STORY_FIELDS)
     persona = Fields(fields.table("persona"), rel, "`persona`")
@@ -288,15 +350,15 @@ def read_story(root: Path, path: Path, codes: dict[str, Code]) -> Story:
         media=media, body=body, body_line=body_line,
         mixed_roles=fields.flag("mixed_roles"),
         content_note=fields.text("content_note").strip(),
-        images=_read_pictures(root, fields, rel),
-        narration=_asset_path(root, fields, "narration") if fields.text("narration") else "",
+        images=_read_pictures(reading, fields, rel),
+        narration=_asset_path(reading, fields, "narration") if fields.text("narration") else "",
         video_formats=formats,
         origin=Origin(rel, 1),
     )
     return story
 
 
-def _read_pictures(root: Path, fields: Fields, rel: Path) -> tuple[Picture, ...]:
+def _read_pictures(reading: _Reading, fields: Fields, rel: Path) -> tuple[Picture, ...]:
     items = fields.map.get("images")
     fields.used.add("images")
     if items in (None, ""):
@@ -312,29 +374,26 @@ def _read_pictures(root: Path, fields: Fields, rel: Path) -> tuple[Picture, ...]
         if not alt and not decorative:
             raise picture.error(None, "an image has no alt text",
                                 hint="describe what it shows in `alt:`, or mark it `decorative: yes`")
-        pictures.append(Picture(image=_asset_path(root, picture, "image"), alt=alt,
+        pictures.append(Picture(image=_asset_path(reading, picture, "image"), alt=alt,
                                 credit=picture.text("credit").strip(),
                                 caption=picture.text("caption").strip(), decorative=decorative))
     return tuple(pictures)
 
 
-def _asset_path(root: Path, fields: Fields, key: str) -> str:
+def _asset_path(reading: _Reading, fields: Fields, key: str) -> str:
     """An asset reference, checked to stay inside assets/ (paths in files are untrusted)."""
     value = fields.text(key, required=True).strip()
-    inside = _inside_assets(root, value)
+    if value not in reading.assets:
+        reading.assets[value] = _inside_assets(reading.root, value)
+    inside = reading.assets[value]
     if inside is None:
         raise fields.error(key, f"`{value}` points outside the project's assets/ folder",
                            hint="give a path relative to assets/, e.g. photos/table.jpg")
     return inside
 
 
-@functools.lru_cache(maxsize=4096)
 def _inside_assets(root: Path, value: str) -> str | None:
-    """`value` resolved (symlinks too) relative to assets/, or None when it leads outside.
-
-    Remembered for one load only (load_project starts afresh): a thousand stories
-    share a few pictures, and each resolve is a dozen system calls.
-    """
+    """`value` resolved (symlinks too) relative to assets/, or None when it leads outside."""
     assets = (root / "assets").resolve()
     target = (assets / value).resolve()
     if value.startswith(("/", "\\")) or not target.is_relative_to(assets):

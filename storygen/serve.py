@@ -2,8 +2,9 @@
 
 - Listens on 127.0.0.1 only: the preview shows drafts and is never for anyone else.
 - Every project change (excerpts, stories, codebook, templates, assets, settings)
-  triggers a rebuild. The site's content-hash cache makes a rebuild redo only
-  what the change affects: an edited excerpt re-renders the story and theme
+  triggers a rebuild: `build()` with the build context this preview keeps, so
+  parsed files, composites and the site's content-hash cache make a rebuild redo
+  only what the change affects: an edited excerpt re-renders the story and theme
   pages that show it, the feeds and the search index, and nothing else.
 - Each rebuild goes into a fresh folder which is swapped in when complete, so a
   browser never sees half a site. A failed rebuild keeps the last good site and
@@ -25,55 +26,52 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
+from . import outputs
+from .context import BuildContext
 from .errors import StorygenError
+from .options import BuildOptions
+from .project import SCRATCH_SUFFIXES, is_input_folder
 
 EVENTS = "/__storygen/events"
-# Folders whose changes are outputs or noise, never project input.
-IGNORED_DIRS = {".git", "__pycache__", ".pytest_cache", ".storygen-cache", "node_modules", ".venv"}
-IGNORED_SUFFIXES = (".swp", ".swx", "~", ".tmp", ".part")
+SERVED = "site"        # the output the preview serves over HTTP
 
 
 class Preview:
-    """The preview's state: the current site folder, its build number, the last error."""
+    """The preview's state: the build context, the current site folder, its build number, the last error."""
 
     def __init__(self, project_root: Path, *, drafts: bool = True, echo=click.echo):
         self.root = project_root.resolve()
         self.drafts = drafts
         self.echo = echo
+        self.context = BuildContext()          # what every rebuild remembers
         self.workdir = Path(tempfile.mkdtemp(prefix="storygen-serve-"))
         self.site: Path | None = None
         self.base_path = "/"
         self.generation = 0
         self.error: str | None = None
         self.changed = threading.Condition()
-        self._stop = threading.Event()
+        self.stopping = threading.Event()
         self._lock = threading.Lock()      # one rebuild at a time
         self.httpd: http.server.ThreadingHTTPServer | None = None
-        self.last_stats: dict = {}
+        self.last_stats = None                 # the site's SiteStats from the last good rebuild
         self.last_seconds = 0.0
+        # The published outputs the previewed ones read (the site embeds video/): watched too.
+        live = [o.name for o in outputs.selected(live=True)]
+        self.reads = {read for name in live for read in outputs.entry(name).reads if read not in live}
 
     # --- building ---------------------------------------------------------
 
     def rebuild(self) -> bool:
         """Build the site into a new folder and swap it in. Returns True on success."""
-        from .build import check
-        from .site import render_site
+        from .build import build
 
         with self._lock:
             start = time.perf_counter()
-            target = self.workdir / f"site-{self.generation + 1}"
-            stats: dict = {}
+            target = self.workdir / f"build-{self.generation + 1}"
             try:
-                result = check(self.root, drafts=self.drafts)
-                project = result.project
-                notices = [f.format() for f in result.findings if f.action == "block"]
-                if result.privacy is not None:
-                    notices += [f.format() for f in result.privacy.findings if f.action != "warn"]
-                video_dir = self.root / project.config.build.output / "video"
-                render_site(project, result.composites, target, drafts=self.drafts,
-                            video_dir=video_dir if video_dir.is_dir() else None,
-                            live_reload=True, notices=notices, stats=stats, link_cached=True)
-                self.base_path = urlsplit(project.config.site.base_url).path or "/"
+                result = build(self.root, BuildOptions(drafts=self.drafts), context=self.context,
+                               preview=target)
+                self.base_path = urlsplit(result.project.config.site.base_url).path or "/"
             except StorygenError as exc:
                 shutil.rmtree(target, ignore_errors=True)
                 self._publish(None, exc.format_message())
@@ -85,27 +83,27 @@ class Preview:
                 self.echo(f"error: the preview could not be rebuilt: {type(exc).__name__}: {exc}", err=True)
                 return False
             self.last_seconds = time.perf_counter() - start
-            self.last_stats = stats
-            for notice in notices:
+            stats = self.last_stats = result.rendered[SERVED]
+            for notice in result.notices:
                 self.echo(notice, err=True)
             self._publish(target, None)
-            self.echo(f"rebuilt in {self.last_seconds:.2f} s: {stats.get('pages_rendered', 0)} of "
-                      f"{stats.get('pages_total', 0)} pages re-rendered"
-                      f"{', search re-indexed' if stats.get('search_rebuilt') else ''}")
+            self.echo(f"rebuilt in {self.last_seconds:.2f} s: {stats.pages_rendered} of "
+                      f"{stats.pages_total} pages re-rendered"
+                      f"{', search re-indexed' if stats.search_rebuilt else ''}")
             return True
 
-    def _publish(self, site: Path | None, error: str | None) -> None:
+    def _publish(self, build: Path | None, error: str | None) -> None:
         old = None
         with self.changed:
-            if site is not None:
-                old, self.site = self.site, site
+            if build is not None:
+                old, self.site = self.site, build / SERVED
             self.error = error
             self.generation += 1
             self.changed.notify_all()
         if old is not None:
             # Requests already streaming from the old folder keep their open files. Thousands
             # of files take a while to unlink: the next rebuild need not wait for it.
-            threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True},
+            threading.Thread(target=shutil.rmtree, args=(old.parent,), kwargs={"ignore_errors": True},
                              name="storygen-cleanup", daemon=True).start()
 
     # --- watching ---------------------------------------------------------
@@ -116,7 +114,7 @@ class Preview:
 
         output = (self.root / self._output_name()).resolve()
         for _changes in watch(self.root, watch_filter=lambda _c, p: self._relevant(Path(p), output),
-                              stop_event=self._stop, debounce=400, step=30, raise_interrupt=False):
+                              stop_event=self.stopping, debounce=400, step=30, raise_interrupt=False):
             self.rebuild()
 
     def _output_name(self) -> str:
@@ -131,12 +129,15 @@ class Preview:
             rel = path.resolve().relative_to(self.root)
         except ValueError:
             return False
-        if path.resolve().is_relative_to(output) and "video" not in rel.parts[1:2]:
-            return False  # our own output (a new video build is worth a refresh)
+        real = path.resolve()
+        if real.is_relative_to(output):
+            inside = real.relative_to(output).parts
+            if not inside or inside[0] not in self.reads:
+                return False  # our own output (but a new build of a folder the preview reads is worth a refresh)
         # Dot-folders hold caches, git and the build's own staging folders.
-        if any(part in IGNORED_DIRS or part.startswith(".") for part in rel.parts):
+        if not all(is_input_folder(part) for part in rel.parts):
             return False
-        return not path.name.endswith(IGNORED_SUFFIXES)
+        return not path.name.endswith(SCRATCH_SUFFIXES)
 
     # --- serving ----------------------------------------------------------
 
@@ -156,7 +157,7 @@ class Preview:
         return self.httpd.server_address[1]
 
     def stop(self) -> None:
-        self._stop.set()
+        self.stopping.set()
         with self.changed:
             self.changed.notify_all()
         if self.httpd is not None:
@@ -205,7 +206,7 @@ def _warm_up() -> None:
     try:
         from .privacy.detect import Detector
 
-        Detector()._scan("Warming up: ring 0161 496 0000 or write to Sarah in Leeds on 3 May.")
+        Detector().scan("Warming up: ring 0161 496 0000 or write to Sarah in Leeds on 3 May.")
     except Exception:  # only a head start: a real problem shows in the next rebuild
         pass
 
@@ -270,7 +271,7 @@ def _handler_for(preview: Preview):
             self.end_headers()
             sent = None
             try:
-                while not preview._stop.is_set():
+                while not preview.stopping.is_set():
                     with preview.changed:
                         if sent == preview.generation:
                             preview.changed.wait(timeout=15)

@@ -6,13 +6,16 @@ everything that can change what a build writes:
 - every file of the project (storygen.toml, narratives/ including private/,
   templates/, assets/, anything else beside them) except the build output, the
   cache and dot-folders (git, staging folders): a superset of what the build reads;
-- files outside the project that the configuration points at (a piper voice model);
+- files the settings name (fields of storygen.toml and the video theme declared as
+  paths in config.py: a piper voice model, the video theme's fonts), wherever they lie;
 - storygen's own package files (code, theme, word lists);
 - the Python version and every installed distribution's name and version;
-- the build options, the environment variables that reach the output
-  (SOURCE_DATE_EPOCH, STORYGEN_*, locale, time zone, IMAGEIO_FFMPEG_EXE) and the
-  external programs the build may run (resolved path, size, change time);
-- with `--only site`, the published video/ folder the site links to.
+- every field of the build options (options.BuildOptions), the environment variables
+  that reach the output (SOURCE_DATE_EPOCH, STORYGEN_*, locale, time zone,
+  IMAGEIO_FFMPEG_EXE) and the external programs the build may run (resolved path,
+  size, change time);
+- with `--only`, the published folders of the outputs the chosen one reads
+  (storygen/outputs.py: the site reads video/).
 
 After a successful publish, `write_stamp()` records the fingerprint and a manifest
 of the published files (path, size, modification and change times, inode — like
@@ -30,13 +33,15 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import cache_root
+from . import outputs
+from .cache import cache_folder, cache_root
+from .config import load_config, setting_paths
+from .errors import StorygenError
+from .options import BuildOptions
+from .project import is_input_folder, read_video_theme
 
 STAMP_NAME = "build-stamp.json"
 STAMP_VERSION = 1
-# Folders under the project that are never input: caches and tool folders. Dot-folders
-# (git, .storygen-cache, the build's staging folders) are skipped as well.
-IGNORED_DIRS = frozenset({"__pycache__", "node_modules"})
 ENV_NAMES = ("SOURCE_DATE_EPOCH", "TZ", "LANG", "LANGUAGE", "IMAGEIO_FFMPEG_EXE")
 ENV_PREFIXES = ("STORYGEN_", "LC_")
 # Programs a build may run; a new version of one may change what it writes.
@@ -70,10 +75,10 @@ def _hash_tree(digest, root: Path, skip: set[Path]) -> None:
         keep = []
         for d in sorted(dirs):
             real = (here / d).resolve()
-            if not d.startswith(".") and d not in IGNORED_DIRS and real not in skip and real not in seen:
+            if is_input_folder(d) and real not in skip and real not in seen:
                 seen.add(real)
                 keep.append(d)
-            elif real in seen and not d.startswith(".") and d not in IGNORED_DIRS:
+            elif real in seen and is_input_folder(d):
                 digest.update(b"L\0" + (here / d).relative_to(root).as_posix().encode("utf-8", "surrogateescape"))
         dirs[:] = keep
         for name in sorted(files):
@@ -106,37 +111,27 @@ def _installed() -> list[str]:
     return names
 
 
-def _external_files(project_root: Path) -> list[Path]:
-    """Files the configuration names, which may lie outside the project (read without loading it):
-    the piper voice model and the video theme's fonts."""
-    import tomllib
-
-    paths = []
-    for name, keys in (("storygen.toml", ("voice_model",)), ("templates/video/theme.toml", ("font", "font_bold"))):
-        try:
-            raw = tomllib.loads((project_root / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        table = raw.get("video", {}) if name == "storygen.toml" else raw
-        for key in keys:
-            value = table.get(key) if isinstance(table, dict) else None
-            if isinstance(value, str) and value:
-                paths.append(project_root / value)           # an absolute value stays absolute
-                if key == "voice_model":
-                    paths.append(project_root / (value + ".json"))
-    return paths
+def _external_files(project_root: Path) -> list[Path] | None:
+    """Files the settings name, which may lie outside the project (None: the settings
+    cannot be read, so the build will fail and nothing is up to date)."""
+    try:
+        return setting_paths(load_config(project_root), project_root) + \
+            setting_paths(read_video_theme(project_root), project_root)
+    except StorygenError:
+        return None
 
 
-def fingerprint(project_root: Path, out: Path, options: dict, default_out: Path | None = None) -> str:
-    """The hex digest of every input of a build into `out` with `options` (see module docstring).
+def fingerprint(project_root: Path, options: BuildOptions, default_out: Path | None = None) -> str:
+    """The hex digest of every input of a build with `options` (see module docstring).
 
-    `default_out`, the configured output folder, is never input either (say, with --out elsewhere).
+    `options.out` is the output folder; `default_out`, the configured one, is never
+    input either (say, with --out elsewhere).
     """
     root = project_root.resolve()
-    out = out.resolve()
+    out = Path(options.out).resolve()
     digest = hashlib.blake2b(digest_size=32)
     digest.update(f"storygen-uptodate {STAMP_VERSION}\0".encode())
-    digest.update(json.dumps(options, sort_keys=True, default=str).encode() + b"\0")
+    digest.update(json.dumps(options.fingerprint_data(), sort_keys=True, default=str).encode() + b"\0")
     env = {k: v for k, v in os.environ.items() if k in ENV_NAMES or k.startswith(ENV_PREFIXES)}
     digest.update(json.dumps(sorted(env.items())).encode() + b"\0")
     digest.update(f"{sys.version}\0{sys.executable}\0{sys.platform}\0".encode())
@@ -147,15 +142,18 @@ def fingerprint(project_root: Path, out: Path, options: dict, default_out: Path 
     skip = {out, cache_root(root).resolve()} | ({default_out.resolve()} if default_out else set())
     digest.update(b"project\0")
     _hash_tree(digest, root, skip)
-    for path in _external_files(root):
+    external = _external_files(root)
+    if external is None:
+        digest.update(os.urandom(16))
+    for path in external or []:
         digest.update(b"external\0" + str(path).encode() + b"\0")
         if path.is_file():
             _hash_file(digest, path)
     digest.update(b"package\0")
     _hash_tree(digest, Path(__file__).resolve().parent, set())
-    if options.get("only") == "site":
-        # The site embeds the videos already published beside it.
-        digest.update(b"video\0" + manifest(out, ["video"]).encode() + b"\0")
+    for name in outputs.inputs_published(options.only):
+        # e.g. the site embeds the videos already published beside it.
+        digest.update(f"published {name}\0".encode() + manifest(out, [name]).encode() + b"\0")
     return digest.hexdigest()
 
 
@@ -179,7 +177,7 @@ def manifest(out: Path, parts: list[str]) -> str:
 
 def _cache_stamp(project_root: Path, out: Path) -> Path:
     key = hashlib.blake2b(str(out.resolve()).encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
-    return cache_root(project_root.resolve()) / "uptodate" / f"{key}.json"
+    return cache_folder(project_root.resolve(), "uptodate") / f"{key}.json"
 
 
 def _read(path: Path) -> dict | None:

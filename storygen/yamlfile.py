@@ -57,34 +57,52 @@ def read_text(path: Path, *, shown: Path | None = None) -> str:
     return text.replace("\r\n", "\n")
 
 
-# Parsed trees by (file, line offset), with the text each came from. A long-running
-# process (`storygen serve`) then re-parses only the files whose text changed. Sharing
-# a tree between loads is safe because nothing modifies one after parsing (Fields reads).
-_REMEMBERED: dict[tuple[str, int], tuple[str, object]] = {}
-_REMEMBER_AT_MOST = 100_000
+class TreeMemory:
+    """Parsed trees kept between loads in one process (`storygen serve`), so a load
+    re-parses only the files whose text changed.
+
+    The trees live in a dict the build context owns (BuildContext.yaml_trees), by
+    (file, line offset): (text, tree). Sharing a tree between loads is safe because
+    nothing modifies one after parsing (Fields only reads). After a load,
+    `forget_unseen()` drops the files that load did not read (deleted or renamed).
+    """
+
+    def __init__(self, trees: dict):
+        self.trees = trees
+        self.seen: set = set()
+
+    def recall(self, key, text: str):
+        self.seen.add(key)
+        known = self.trees.get(key)
+        return known[1] if known is not None and known[0] == text else None
+
+    def keep(self, key, text: str, tree) -> None:
+        self.trees[key] = (text, tree)
+
+    def forget_unseen(self) -> None:
+        for key in [k for k in self.trees if k not in self.seen]:
+            del self.trees[key]
 
 
 def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0, shown: Path | None = None,
-              remember: bool = False):
+              memory: TreeMemory | None = None):
     """Parse a YAML document into Map/Seq/str, keeping line numbers.
 
     `line_offset` shifts reported lines, for YAML embedded in a larger file
     (a story's front matter); `shown` is the path errors name (project-relative).
-    `remember` keeps the tree for the next load of the same file with the same
-    text in this process (the tree must then never be modified).
+    With `memory`, a tree parsed from the same file and text before is reused
+    (the tree must then never be modified).
     """
     if text is None:
         text = read_text(path, shown=shown)
     key = (str(path), line_offset)
-    if remember:
-        known = _REMEMBERED.get(key)
-        if known is not None and known[0] == text:
-            return known[1]
+    if memory is not None:
+        known = memory.recall(key, text)
+        if known is not None:
+            return known
     tree = _parse(text, shown or path, line_offset)
-    if remember:
-        if len(_REMEMBERED) >= _REMEMBER_AT_MOST:
-            _REMEMBERED.clear()
-        _REMEMBERED[key] = (text, tree)
+    if memory is not None:
+        memory.keep(key, text, tree)
     return tree
 
 

@@ -332,3 +332,15 @@ def test_unicode_line_separators_in_memos_and_text_import_cleanly(tmp_path):
     quiet_import(root, "csv", file)
     ex = loaded(root).excerpts["E1"]
     assert ex.text == "One\ntwo" and ex.memo == "0\n0"
+
+
+def test_importing_into_a_file_with_a_duplicate_key_names_the_line(project, tmp_path):
+    """The importers read the project's files with the project's own YAML reader: a key
+    written twice is an error with both lines, never a silent overwrite."""
+    sources = project / "narratives" / "sources.yaml"
+    sources.write_text(sources.read_text() + "S01: {role: staff, sector: health}\n")
+    before = snapshot(project)
+    result = CliRunner().invoke(main, ["import", "--project", str(project), "csv", str(write_csv(tmp_path / "x.csv"))])
+    assert result.exit_code == 2
+    assert "sources.yaml:8" in result.output and "`S01` appears twice (first on line 1)" in result.output
+    assert snapshot(project) == before

@@ -26,6 +26,7 @@ from storygen.errors import AssetError, RenderError, StorygenError  # noqa: E402
 from storygen.model import Composite, Excerpt, Picture, Segment  # noqa: E402
 from storygen.site import render_site  # noqa: E402
 from storygen.site.links import extract  # noqa: E402
+from storygen.timings import Timings  # noqa: E402
 
 BASE = "https://example.org/stories/"
 
@@ -37,7 +38,7 @@ def built(tmp_path_factory):
     project, composites = make_project(root / "project")
     make_video(root / "video", "time-to-listen")
     out = root / "out"
-    timings: dict[str, float] = {}
+    timings = Timings()
     render_site(project, composites, out, video_dir=root / "video", timings=timings,
                 cache_dir=root / "cache")
     return {"root": root, "out": out, "project": project, "composites": composites,
@@ -61,7 +62,7 @@ def test_every_page_type_is_written(built):
                 "404.html", "feed.xml", "themes/caring-about-staff/feed.xml", "sitemap.xml",
                 "robots.txt", "cards/time-to-listen.png", "search/index/0/pagefind.js"):
         assert (out / rel).is_file(), rel
-    assert set(built["timings"]) >= {"site.pages", "site.cards", "site.images", "site.search",
+    assert {name.strip() for name in built["timings"].phases} >= {"site.pages", "site.cards", "site.images", "site.search",
                                      "site.links", "site.feeds"}
 
 
@@ -245,19 +246,17 @@ def test_rebuild_redoes_only_what_an_edited_excerpt_affects(built, tmp_path):
     project, composites = built["project"], built["composites"]
     cache = tmp_path / "cache"
     render_site(project, composites, tmp_path / "one", cache_dir=cache)
-    stats: dict[str, int] = {}
-    render_site(project, composites, tmp_path / "two", cache_dir=cache, stats=stats)
-    assert stats["pages_rendered"] == 0 and stats["cards_drawn"] == 0 and stats["search_rebuilt"] == 0
+    stats = render_site(project, composites, tmp_path / "two", cache_dir=cache)
+    assert stats.pages_rendered == 0 and stats.cards_drawn == 0 and stats.search_rebuilt == 0
     # Edit the featured excerpt of "working-together" in the first story.
     first = composites[0]
     segments = tuple(dataclasses.replace(s, text="Nobody had to repeat themselves any more.")
                      if s.excerpt_id == "S02-01" else s for s in first.segments)
     edited = [Composite(first.story, segments, first.stats), composites[1]]
-    stats = {}
-    render_site(project, edited, tmp_path / "three", cache_dir=cache, stats=stats)
+    stats = render_site(project, edited, tmp_path / "three", cache_dir=cache)
     # The story that quotes it and the theme page that features it; feeds and search follow.
-    assert stats["pages_rendered"] == 2, stats
-    assert stats["search_rebuilt"] == 1 and stats["cards_drawn"] == 0  # one shard re-indexed
+    assert stats.pages_rendered == 2, stats
+    assert stats.search_rebuilt == 1 and stats.cards_drawn == 0  # one shard re-indexed
     page = (tmp_path / "three" / "themes/working-together/index.html").read_text(encoding="utf-8")
     assert "Nobody had to repeat themselves any more." in page
     assert "repeat themselves" in (tmp_path / "three" / "feed.xml").read_text(encoding="utf-8")
@@ -415,19 +414,17 @@ def test_search_shards_reindex_only_the_edited_story(built, tmp_path, monkeypatc
     monkeypatch.setattr(search, "SHARD_SIZE", 1)  # one story per shard
     project, composites = built["project"], built["composites"]
     cache = tmp_path / "cache"
-    stats: dict[str, int] = {}
-    render_site(project, composites, tmp_path / "a", cache_dir=cache, stats=stats)
-    assert stats["search_rebuilt"] == 2
+    stats = render_site(project, composites, tmp_path / "a", cache_dir=cache)
+    assert stats.search_rebuilt == 2
     for n in (0, 1):
         assert (tmp_path / "a" / f"search/index/{n}/pagefind.js").is_file()
     assert 'data-shards="0,1"' in (tmp_path / "a" / "search/index.html").read_text(encoding="utf-8")
     second = composites[1]
     segments = tuple(dataclasses.replace(s, text=s.text + " Extra words.") if s.kind == "excerpt" else s
                      for s in second.segments)
-    stats = {}
-    render_site(project, [composites[0], Composite(second.story, segments, second.stats)],
-                tmp_path / "b", cache_dir=cache, stats=stats)
-    assert stats["search_rebuilt"] == 1
+    stats = render_site(project, [composites[0], Composite(second.story, segments, second.stats)],
+                        tmp_path / "b", cache_dir=cache)
+    assert stats.search_rebuilt == 1
 
 
 def test_a_project_with_no_published_stories_still_builds(built, tmp_path):

@@ -21,6 +21,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from site_fixture import copy_sample, make_project, make_video  # noqa: E402
 
+from storygen.outputs import LivePreview  # noqa: E402
 from storygen.site import render_site  # noqa: E402
 
 CHROMIUM = os.environ.get("STORYGEN_CHROMIUM", "/usr/bin/chromium")
@@ -64,8 +65,8 @@ def draft_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-drafts")
     project, composites = make_project(root / "project")
     project.config.site.base_url = "http://127.0.0.1/"
-    render_site(project, composites, root / "out", drafts=True, live_reload=True, cache_dir=None,
-                notices=["narratives/stories/x.md: [x] C4 BLOCK — draws on 2 source(s) — add a third"])
+    render_site(project, composites, root / "out", drafts=True, cache_dir=None, live=LivePreview(
+        notices=("narratives/stories/x.md: [x] C4 BLOCK — draws on 2 source(s) — add a third",)))
     server, url = _serve(root / "out")
     yield url
     server.shutdown()

@@ -93,9 +93,9 @@ def test_an_edited_excerpt_shows_and_rebuilds_only_its_pages(preview):
     assert instance.error is None
     stats = instance.last_stats
     # The story page, at most the theme pages quoting it; never the whole site.
-    assert 1 <= stats["pages_rendered"] <= 1 + len(list(instance.site.glob("themes/*/index.html")))
-    assert stats["pages_rendered"] < stats["pages_total"] / 2
-    assert stats["search_rebuilt"] == 1
+    assert 1 <= stats.pages_rendered <= 1 + len(list(instance.site.glob("themes/*/index.html")))
+    assert stats.pages_rendered < stats.pages_total / 2
+    assert stats.search_rebuilt == 1
 
 
 def test_a_broken_file_shows_the_error_then_recovers(preview):

@@ -183,7 +183,7 @@ def test_music_is_looped_faded_and_ducked_under_speech(tmp_path):
         total_frames = 300                                        # 10 s
         placements = [(4.0, ClipRef(str(tmp_path / "voice.wav")))]
     out = tmp_path / "mix.wav"
-    assert audio.mix(P, tmp_path / "music.wav", out, "s")
+    assert audio.mix(P, tmp_path / "music.wav", out, "s", audio.AudioFiles())
     with wave.open(str(out)) as w:
         assert w.getframerate() == 48000 and w.getnframes() == 480000
         mixed = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2)[:, 0] / 32768

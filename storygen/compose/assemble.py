@@ -11,13 +11,16 @@ import marshal
 import re
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SecurityError
 
-from ..cache import cache_root
-from ..errors import ProjectError
+from ..cache import cache_folder
+from ..context import BuildContext
+from ..errors import ProjectError, StorygenError
+from ..sandbox import LimitExceeded, StorySandbox, plain
 from ..model import (Composite, CompositeStats, Excerpt, Project, Segment, Story, count_words)
 from ..project import did_you_mean
 from .select import query
@@ -28,25 +31,26 @@ HEADING = re.compile(r"^(#{2,4})\s+(.+?)\s*#*\s*$")
 EXPLICIT_ID = re.compile(r"""excerpt\(\s*["']([^"']+)["']""")
 
 
-def story_environment(project: Project | None = None) -> SandboxedEnvironment:
-    """Sandboxed: story bodies are the team's text, but a template must never reach Python.
+def story_environment(project: Project | None = None) -> StorySandbox:
+    """Sandboxed and bounded (storygen.sandbox): story bodies are the team's text, but a
+    template must never reach Python, the file system, or run without end.
 
     With a project, compiled bodies are kept in Jinja's own bytecode cache (keyed by the
     story and a checksum of its text), so a rebuild recompiles only the stories that changed.
     """
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                               keep_trailing_newline=True)
+    env = StorySandbox(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
     if project is not None:
-        folder = cache_root(project.root) / "templates"
+        folder = cache_folder(project.root, "templates")
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+            # Named apart from caches written before loops were bounded: that code must never run.
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder), "bounded-1-%s.cache")
         except OSError:         # a read-only project still builds, just without the cache
             pass
     return env
 
 
-def _compile(env: SandboxedEnvironment, story: Story, path: Path):
+def _compile(env: StorySandbox, story: Story, path: Path):
     """Compile a story body, through the bytecode cache when there is one."""
     cache = env.bytecode_cache
     bucket = cache.get_bucket(env, story.slug, str(path), story.body) if cache else None
@@ -115,13 +119,20 @@ def _precompile(project: Project, stories: list[Story]) -> dict:
     return codes
 
 
+@dataclass
+class ComposeTrace:
+    """What composing one story depended on, for deciding whether it can be reused."""
+
+    picked: tuple[Excerpt, ...] = ()   # the excerpts used, in order
+    queried: bool = False              # an excerpts(…) query ran: the result depends on the whole project
+
+
 def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), compiled=None,
-            trace: dict | None = None) -> Composite:
+            trace: ComposeTrace | None = None) -> Composite:
     """Render one story to a Composite. Raises ProjectError for problems in the story file.
 
     `compiled` is the body's code when the caller has it already (see `_precompile`).
-    `trace`, when given, receives "picked" (the excerpts used, in order) and "queried"
-    (True if the body ran an excerpts(…) query, whose result depends on the whole project)."""
+    `trace`, when given, is filled in with what the composite depended on."""
     picked: list[tuple[Excerpt, int | None]] = []
     used: set[str] = set()
     env = story_environment(project)
@@ -141,7 +152,13 @@ def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), co
         picked.append((item, calling_line()))
         return f"\n\n\ue000{len(picked) - 1}\ue001\n\n"
 
+    def wrong(call: str, problem: str, example: str) -> ProjectError:
+        return ProjectError(f"{call}: {problem}", path=path, line=calling_line(), hint=f"for example {example}")
+
     def excerpt(excerpt_id: str) -> str:
+        if not isinstance(excerpt_id, str):
+            raise wrong("excerpt(…)", f"the excerpt id must be text in quotes, not {excerpt_id!r}",
+                        'excerpt("S01-03")')
         if excerpt_id not in project.excerpts:
             raise ProjectError(f"the story uses excerpt `{excerpt_id}`, which does not exist",
                                path=path, line=calling_line(),
@@ -150,8 +167,18 @@ def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), co
 
     def excerpts(codes=(), role=None, sector=None, featured=None, count=None) -> str:
         if trace is not None:
-            trace["queried"] = True
-        codes = (codes,) if isinstance(codes, str) else tuple(codes)
+            trace.queried = True
+        example = 'excerpts(codes=["theme-id"], role="staff", count=2)'
+        codes = (codes,) if isinstance(codes, str) else tuple(codes) if isinstance(codes, (list, tuple)) else None
+        if codes is None or not all(isinstance(c, str) for c in codes):
+            raise wrong("excerpts(…)", "`codes` must be a code id or a list of them, in quotes", example)
+        for key, value in (("role", role), ("sector", sector)):
+            if value is not None and not isinstance(value, str):
+                raise wrong("excerpts(…)", f"`{key}` must be text in quotes, not {value!r}", example)
+        if featured is not None and not isinstance(featured, bool):
+            raise wrong("excerpts(…)", f"`featured` must be true or false, not {featured!r}", example)
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
+            raise wrong("excerpts(…)", f"`count` must be a whole number (0 or more), not {count!r}", example)
         for code in codes:
             if code not in project.codes:
                 raise ProjectError(f"the story's query names unknown code `{code}`", path=path,
@@ -166,8 +193,11 @@ def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), co
         code = compiled if compiled is not None else _compile(env, story, path)
         template = env.template_class.from_code(
             env, code, env.make_globals({"excerpt": excerpt, "excerpts": excerpts,
-                                         "story": story, "persona": story.persona}))
+                                         "story": plain(story), "persona": plain(story.persona)}))
         rendered = template.render()
+    except jinja2.TemplateAssertionError as exc:
+        raise ProjectError(f"template error in the story body: {exc.message}", path=path,
+                           line=story.body_line + (exc.lineno or 1) - 1) from None
     except jinja2.TemplateSyntaxError as exc:
         raise ProjectError(f"template error in the story body: {exc.message}", path=path,
                            line=story.body_line + (exc.lineno or 1) - 1,
@@ -176,12 +206,27 @@ def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), co
         raise ProjectError(f"the story body uses something undefined: {exc.message}", path=path,
                            line=_error_line(exc, story), hint="available: excerpt(\"ID\"), excerpts(codes=[…], "
                            "role=…, sector=…, featured=…, count=N), story, persona") from None
+    except LimitExceeded as exc:
+        raise ProjectError(f"story `{story.slug}` stopped: {exc.message}", path=path, line=_error_line(exc, story),
+                           hint="a story body is text with excerpts; keep loops and repeats small") from None
+    except SecurityError as exc:
+        raise ProjectError(f"the story body tried something a story may not do: {exc.message}", path=path,
+                           line=_error_line(exc, story), hint="story bodies can use excerpt(…), excerpts(…), "
+                           "story and persona, and plain text, numbers and lists") from None
     except jinja2.TemplateError as exc:
         raise ProjectError(f"the story body could not be rendered: {exc}", path=path,
                            line=_error_line(exc, story)) from None
+    except StorygenError:
+        raise
+    except RecursionError:
+        raise ProjectError("the story body calls itself too deeply (a macro that never stops?)", path=path,
+                           line=_error_line(sys.exc_info()[1], story)) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, MemoryError) as exc:
+        raise ProjectError(f"the story body failed: {type(exc).__name__}: {exc}", path=path,
+                           line=_error_line(exc, story), hint="check the expression on that line") from None
     segments = tuple(_segments(rendered, picked, project))
     if trace is not None:
-        trace["picked"] = tuple(item for item, _ in picked)
+        trace.picked = tuple(item for item, _ in picked)
     return Composite(story=story, segments=segments, stats=statistics(project, story, segments))
 
 
@@ -250,54 +295,55 @@ class _ClaimedElsewhere:
         return excerpt_id in self.taken or self.named[excerpt_id] > (excerpt_id in self.own)
 
 
-def compose_all(project: Project, stories: list[Story]) -> list[Composite]:
+def compose_all(project: Project, stories: list[Story], *, context: BuildContext | None = None) -> list[Composite]:
     """Compose several stories, sharing excerpts out so that queries never reuse one (C10).
 
     Approved stories are composed first, then the rest, each in slug order; a
     query skips excerpts that another story names explicitly or that an earlier
     story already took. Approved stories therefore come out the same whether or
     not drafts are being built alongside them.
+
+    With a `context` (`storygen serve` keeps one between rebuilds), the composite of a
+    story without excerpts(…) queries is kept and reused while the story, the excerpts
+    it named, the codebook and the reading speed are unchanged.
     """
     own_ids = {story.slug: explicit_ids(story) for story in project.stories}
     named = Counter(i for ids in own_ids.values() for i in ids)
     order = sorted(stories, key=lambda s: (not s.approved, s.slug))
     taken: set[str] = set()
     by_slug = {}
-    memo = _memo_for(project)
+    memo = _memo_for(project, context)
     reused = {story.slug: memo[story.slug][2] for story in order if _still_valid(memo.get(story.slug), story, project)}
     compiled = _precompile(project, [story for story in order if story.slug not in reused])
     for story in order:
         composite = reused.get(story.slug)
         if composite is None:
             elsewhere = _ClaimedElsewhere(taken, named, own_ids.get(story.slug, set()))
-            trace: dict = {}
+            trace = ComposeTrace()
             composite = compose(project, story, claimed_elsewhere=elsewhere, compiled=compiled.get(story.slug),
                                 trace=trace)
-            if trace.get("queried"):
+            if trace.queried:
                 memo.pop(story.slug, None)
             else:
-                memo[story.slug] = (story, trace["picked"], composite)
+                memo[story.slug] = (story, trace.picked, composite)
         taken.update(s.excerpt_id for s in composite.excerpt_segments)
         by_slug[story.slug] = composite
+    if len(memo) > len(project.stories):        # story files were deleted or renamed
+        live = {story.slug for story in project.stories}
+        for slug in [slug for slug in memo if slug not in live]:
+            del memo[slug]
     return [by_slug[story.slug] for story in stories]
 
 
-# Composites from the last compose of each project in this process (`storygen serve`
-# composes on every edit). Only stories without excerpts(…) queries are kept: their
-# composite depends on nothing but the story itself, the excerpts it named, the
-# codebook and the reading speed, and is reused while all of those are equal.
-_MEMO: dict[str, tuple[tuple, dict]] = {}
-
-
-def _memo_for(project: Project) -> dict:
-    context = (project.codes, project.config.rules.words_per_minute)
-    key = str(project.root)
-    known = _MEMO.get(key)
-    if known is None or known[0] != context:
-        if len(_MEMO) > 8:
-            _MEMO.clear()                # a test run builds many projects; keep only recent ones
-        known = _MEMO[key] = (context, {})
-    return known[1]
+def _memo_for(project: Project, context: BuildContext | None) -> dict:
+    """The context's composites, emptied when what every composite depends on changed."""
+    if context is None:
+        return {}
+    basis = (project.codes, project.config.rules.words_per_minute)
+    if context.compose_basis != basis:
+        context.composites.clear()
+        context.compose_basis = basis
+    return context.composites
 
 
 def _still_valid(entry, story: Story, project: Project) -> bool:

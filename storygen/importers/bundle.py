@@ -135,6 +135,13 @@ class Bundle:
     _by_names: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
     _excerpt_where: dict[str, str] = field(default_factory=dict, repr=False)
 
+    def rename_codes(self, rename: dict[str, str]) -> None:
+        """Give codes new ids (old id -> new id), keeping every name that leads to them."""
+        self.codes = {rename.get(old, old): code for old, code in self.codes.items()}
+        for new_id, code in self.codes.items():
+            code.id = new_id
+        self._by_names = {names: rename.get(old, old) for names, old in self._by_names.items()}
+
     def add_code(self, names: list[str] | tuple[str, ...], *, description: str = "",
                  colour: str = "") -> str:
         """Add a code by its name path (parents are created too) and return its id."""

@@ -8,10 +8,10 @@ or an empty one skips the document. Documents not in the map are reported.
 """
 from __future__ import annotations
 
-import yaml
 from pathlib import Path
 
-from ..errors import ImportError_
+from ..errors import ImportError_, ProjectError
+from ..yamlfile import load_yaml
 
 SKIP = ("", "-")
 
@@ -33,9 +33,12 @@ class DocumentMap:
         path = Path(path)
         if path.suffix.lower() in (".yaml", ".yml"):
             try:
-                data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
-            except (OSError, UnicodeError, yaml.YAMLError) as exc:
+                data = load_yaml(path)                 # the project's reader: lines, duplicate keys
+            except OSError as exc:
                 raise ImportError_(f"cannot read the documents map ({exc})", path=path) from None
+            except ProjectError as exc:
+                raise ImportError_(f"cannot read the documents map: {exc.problem}", path=path, line=exc.line,
+                                   hint=exc.hint) from None
             if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
                 raise ImportError_("the documents map must be `document name: source id` lines",
                                    path=path)

@@ -156,11 +156,7 @@ class _Reader:
         rename = {self.code_ids[g]: cid.strip() for g, cid in wanted.items() if g in self.code_ids}
         if not rename:
             return
-        b = self.b
-        b.codes = {rename.get(old, old): code for old, code in b.codes.items()}
-        for new_id, code in b.codes.items():
-            code.id = new_id
-        b._by_names = {names: rename.get(old, old) for names, old in b._by_names.items()}
+        self.b.rename_codes(rename)
         self.code_ids = {g: rename.get(old, old) for g, old in self.code_ids.items()}
 
     def _notes(self, notes_el: Element | None) -> dict[str, tuple[str, str]]:

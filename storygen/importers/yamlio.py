@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ProjectError
+from ..yamlfile import load_yaml
 
 
 class YesNo:
@@ -72,23 +73,21 @@ def _plain(data):
 
 
 def load_text(text: str, name: str):
-    """Read YAML as the project loader does: every scalar a string."""
-    return yaml.load(text, Loader=yaml.BaseLoader)
+    """Read YAML as the project loader does (storygen/yamlfile.py): every scalar a string,
+    duplicate keys an error with its line."""
+    return load_yaml(Path(name), text)
 
 
 def load_file(path: Path):
-    """Read a project YAML file, or None when it does not exist."""
+    """Read a project YAML file as the project loader does, or None when it does not exist.
+
+    An empty file reads as an empty mapping."""
     if not path.is_file():
         return None
     try:
-        return load_text(path.read_text(encoding="utf-8"), str(path))
-    except UnicodeDecodeError as exc:
-        raise ProjectError(f"not UTF-8 text (byte {exc.start})", path=path,
-                           hint="save the file as UTF-8") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ProjectError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=path,
-                           line=mark.line + 1 if mark else None,
+        return load_yaml(path)
+    except ProjectError as exc:
+        raise ProjectError(exc.problem, path=exc.path, line=exc.line,
                            hint="fix the file by hand before importing into it") from None
 
 

@@ -1,224 +1,108 @@
 """The story site: composites in, a complete static site out.
 
-`render_site` reads top to bottom as phases (MkDocs' `build()` is the model):
-gather public data → static files → images → share cards → video → pages →
-feeds and sitemap → search index → link and anchor check → privacy scan.
-Everything is gathered before anything is written, which is what makes theme
-pages, feeds and the link check correct. Expensive artefacts are cached by the
-hash of their inputs (see `cache.py`), so rebuilds redo only what changed.
+The site output (storygen/outputs.py): `preflight` lists every problem the
+render would stop on that can be known beforehand (slugs, pictures, template
+syntax, an incomplete published video), and `render_job` renders the site into
+its folder (render.py, the pipeline). Modules: public (the privacy boundary:
+composites to plain public data), pages, feeds, cards, images, media (the
+videos), search (Pagefind), links (link check and id scan), env (templates),
+cache (content-addressed), output (the folder being written).
 """
 from __future__ import annotations
 
-import os
-import time
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from ..errors import RenderError
-from ..cache import cache_root
+import jinja2
+from jinja2.sandbox import SecurityError
+
+from ..errors import AssetError, RenderError, StorygenError
 from ..model import Composite, Project
-from . import cards, feeds, images, links, media, pages, public, search
-from .cache import Cache, file_digest
-from .env import FONTS, STATIC, make_env, theme_fingerprint
-from .output import Output
-
-__all__ = ["render_site", "default_cache_dir"]
-
-
-def default_cache_dir(project: Project) -> Path:
-    """Where the site cache lives: beside the build output, never inside it.
-
-    (`build/` is swapped atomically by the build, which would discard a cache
-    kept inside it.) Override with STORYGEN_CACHE_DIR.
-    """
-    return cache_root(project.root) / "site"
+from ..options import BuildOptions
+from ..outputs import Output, RenderJob, parts
+from . import images, media
+from .env import TEMPLATES, make_env
+from .links import ScanMemory
+from .render import SiteStats, check_slugs, default_cache_dir, render_site, story_file
 
 
-@contextmanager
-def _phase(timings: dict | None, name: str):
-    start = time.perf_counter()
+def preflight(project: Project, composites: list[Composite], options: BuildOptions) -> list[StorygenError]:
+    """What the site render would stop on, found before rendering anything."""
+    shown = [c for c in composites if "site" in c.story.media]
+    problems: list[StorygenError] = []
     try:
-        yield
-    finally:
-        if timings is not None:
-            timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+        check_slugs(shown)
+    except StorygenError as exc:
+        problems.append(exc)
+    problems += _pictures(project, shown) + _templates(project)
+    if "video" not in parts(options.only):       # the published videos are embedded as they are
+        out = options.out or project.root / project.config.build.output
+        problems += _published_videos(shown, out / "video")
+    return problems
 
 
-def render_site(project: Project, composites: list[Composite], out: Path, *,
-                drafts: bool = False, video_dir: Path | None = None,
-                timings: dict[str, float] | None = None,
-                cache_dir: Path | None | bool = True, live_reload: bool = False,
-                stats: dict[str, int] | None = None, notices: list[str] = (),
-                provenance_scan: bool = True, link_cached: bool = False) -> None:
-    """Write the whole site for `composites` into the empty folder `out`.
+def _pictures(project: Project, shown: list[Composite]) -> list[StorygenError]:
+    from PIL import Image
 
-    `composites` are the stories to publish, already checked; those whose
-    story's `media` lacks "site" are left out. `drafts` marks the site as a
-    preview (banner, noindex). `video_dir` holds the video build's outputs.
-    `timings` receives seconds per phase. `cache_dir`: True for the default
-    cache folder, a path, or None to disable caching. `live_reload` adds the
-    `storygen serve` reload script. `stats`, when given, receives counts of
-    what was rebuilt rather than reused (pages, cards, images, search).
-    `notices` are shown in the preview's DRAFT banner (findings that would
-    block publishing); only meaningful with `drafts`. `provenance_scan=False`
-    leaves out the last phase's search for private ids: only for a caller that
-    runs the privacy output scan over the result, which searches every file's
-    bytes for the same ids and more (`storygen build` with the guard on).
-    `link_cached` hard-links cached files into `out` (see `Output`): only for
-    a private folder nobody edits, such as the preview's.
-    """
-    config = project.config.site
-    if cache_dir is True:
-        cache_dir = default_cache_dir(project)
-    cache = Cache(cache_dir or None)
-    out.mkdir(parents=True, exist_ok=True)
-    output = Output(out, link=link_cached)
-    base_url = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
-    site = {"title": config.title, "description": config.description, "base_url": base_url,
-            "language": config.language, "author": config.author}
-
-    with _phase(timings, "site.gather"):
-        shown = [c for c in composites if "site" in c.story.media]
-        _check_slugs(shown)
-        records = [public.story_record(project, c) for c in shown]
-        # Newest first; slug breaks ties so the order never depends on input order.
-        order = sorted(range(len(records)), key=lambda i: (records[i]["date"], records[i]["slug"]))
-        order.reverse()
-        records = [records[i] for i in order]
-        shown = [shown[i] for i in order]
-        env = make_env(project.root / "templates")
-        fingerprint = theme_fingerprint(project.root / "templates")
-
-    with _phase(timings, "site.static"):
-        assets = _static(output, cache)
-
-    with _phase(timings, "site.images"):
-        assets_dir = project.root / "assets"
-        jobs = []
-        for composite in shown:
-            story_file = str(composite.story.origin.path) if composite.story.origin else \
-                f"narratives/stories/{composite.story.slug}.md"
-            jobs.append([images.plan(assets_dir, p, story_file, cache) for p in composite.story.images])
-        manifests = images.build_all([j for story_jobs in jobs for j in story_jobs], cache, output)
-        for record, composite, story_jobs in zip(records, shown, jobs):
-            pics = [images.descriptor(p, manifests[j.key])
-                    for p, j in zip(composite.story.images, story_jobs)]
-            record["hero"] = pics[0] if pics else None
-            record["images"] = pics[1:]
-
-    with _phase(timings, "site.cards"):
-        cards.share_cards(records, site["title"], cache, output)
-
-    with _phase(timings, "site.media"):
-        for record in records:
-            record["video"] = media.story_video(record["slug"], video_dir, output)
-
-    with _phase(timings, "site.pages"):
-        themes = _themes(project, shown, records)
-        totals = _totals(project, shown, themes)
-        rules = {"min_sources": project.config.rules.min_sources,
-                 "max_share": round(project.config.rules.max_source_share * 100)}
-        globals_ = {"drafts": drafts, "live_reload": live_reload, "assets": assets,
-                    "notices": list(notices) if drafts else []}
-        renderer = pages.PageRenderer(env, cache, site, globals_, fingerprint)
-        specs = pages.story_pages(records) + pages.index_pages(
-            site, records, themes, totals, rules, config.method_statement,
-            {"index": search.BUNDLES + "/", "shards": search.plan([r["slug"] for r in records])})
-        base_path = urlsplit(base_url).path or "/"
-        # The 404 page is served at any depth, so its links are root-relative.
-        renderer.render_all([(spec, base_path if spec.kind == "404" else None) for spec in specs], output)
-
-    with _phase(timings, "site.feeds"):
-        md = renderer.md
-        output.write_bytes("feed.xml", feeds.atom(site, records, path="feed.xml",
-                                                  title=site["title"], page_url="", md=md))
-        for theme in themes:
-            theme_records = [r for r in records if any(t["id"] == theme["id"] for t in r["themes"])]
-            output.write_bytes(theme["feed"], feeds.atom(
-                site, theme_records, path=theme["feed"], title=f"{theme['name']} · {site['title']}",
-                page_url=theme["url"], md=md))
-        output.write_bytes("sitemap.xml", feeds.sitemap(site, specs))
-        output.write_text("robots.txt", feeds.robots(site, drafts))
-
-    with _phase(timings, "site.search"):
-        search_rebuilt = search.search_index(output, site["language"], cache)
-
-    with _phase(timings, "site.links"):
-        links.check_links(output, cache, base_path)
-
-    if provenance_scan:
-        with _phase(timings, "site.scan"):
-            links.scan_provenance(output, links.provenance_tokens(project, composites), cache)
-
-    _stamp_files(output)
-    cache.prune()
-    if stats is not None:
-        stats.update(pages_rendered=renderer.rendered, pages_total=len(specs),
-                     cards_drawn=cards.drawn(cache), search_rebuilt=search_rebuilt,
-                     files=len(output.files))
+    problems, seen = [], set()
+    for composite in shown:
+        for picture in composite.story.images:
+            try:
+                source = images.locate(project.root / "assets", picture, story_file(composite))
+                if source not in seen:
+                    seen.add(source)
+                    with Image.open(source) as im:       # the header: a file that is no picture fails here
+                        im.size
+            except StorygenError as exc:
+                problems.append(exc)
+            except (OSError, ValueError) as exc:
+                problems.append(AssetError(f"image {picture.image!r} cannot be read: {exc}",
+                                           path=story_file(composite), hint="re-export it as JPEG or PNG"))
+    return problems
 
 
-def _check_slugs(composites: list[Composite]) -> None:
-    seen: dict[str, Composite] = {}
-    for c in composites:
-        slug = c.story.slug
-        if not slug or "/" in slug or "\\" in slug or slug.startswith("."):
-            raise RenderError(f"story slug {slug!r} cannot be a web address",
-                              path=c.story.origin.path if c.story.origin else None,
-                              hint="rename the story file to lower-case words and dashes")
-        if slug in seen:
-            raise RenderError(f"two stories share the slug {slug!r}",
-                              path=c.story.origin.path if c.story.origin else None,
-                              hint="rename one of the story files")
-        seen[slug] = c
+def _templates(project: Project) -> list[StorygenError]:
+    """Every template the site can use, compiled: a syntax error is named with its file and line."""
+    env = make_env(project.root / "templates")
+    names = {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")}
+    own = project.root / "templates"
+    if own.is_dir():
+        names |= {p.relative_to(own).as_posix() for p in own.rglob("*.html")}
+    problems = []
+    for name in sorted(names):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(RenderError(f"template syntax error: {exc.message}", path=exc.filename or exc.name,
+                                        line=exc.lineno, hint="fix the Jinja2 syntax on that line"))
+        except jinja2.TemplateNotFound as exc:
+            problems.append(RenderError(f"template {exc.name!r} not found (used by {name})",
+                                        hint="check the name in {% extends %} / {% include %}; the built-in "
+                                             "theme is reached as \"!default/NAME\""))
+        except SecurityError as exc:        # a link out of templates/: refused, never read
+            problems.append(RenderError(f"template {name!r} was refused: {exc}", path=own / name,
+                                        hint="copy the template into templates/ instead of linking to it"))
+    return problems
 
 
-def _static(output: Output, cache: Cache) -> dict:
-    """Copy the theme's CSS, JS and fonts; file names carry a content hash (cache forever)."""
-    assets = {}
-    for name in ("style.css", "site.js", "search.js", "livereload.js"):
-        path = STATIC / name
-        stem, ext = name.rsplit(".", 1)
-        rel = f"static/{stem}.{file_digest(path)[:10]}.{ext}"
-        output.copy(rel, path)
-        assets[{"style": "css", "site": "js", "search": "search", "livereload": "livereload"}[stem]] = rel
-    for font in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
-        output.copy(f"static/fonts/{font}", FONTS / font)
-    return assets
+def _published_videos(shown: list[Composite], video_dir: Path) -> list[StorygenError]:
+    if not video_dir.is_dir():
+        return []
+    problems = []
+    for composite in shown:
+        try:
+            media.check_video(composite.story.slug, video_dir)
+        except StorygenError as exc:
+            problems.append(exc)
+    return problems
 
 
-def _themes(project: Project, shown: list[Composite], records: list[dict]) -> list[dict]:
-    result = []
-    quotes_by_theme = public.theme_quotes(project, shown)
-    for code in public.top_themes(project):
-        subs = sorted((c for c in project.codes.values() if c.parent_id and c.top_id == code.id),
-                      key=lambda c: (c.order, c.id))
-        stories = [r for r in records if any(t["id"] == code.id for t in r["themes"])]
-        quotes = quotes_by_theme.get(code.id, [])
-        result.append(pages.theme_record(code, subs, stories, quotes))
-    return result
+def render_job(job: RenderJob) -> SiteStats:
+    video_dir = job.folders.get("video")
+    return render_site(job.project, job.composites, job.folder, drafts=job.options.drafts,
+                       video_dir=video_dir if video_dir is not None and video_dir.is_dir() else None,
+                       live=job.live, timings=job.timings, id_scan=not job.scanned_after, memory=job.memory)
 
 
-def _totals(project: Project, shown: list[Composite], themes: list[dict]) -> dict:
-    """Counts for the about page: totals only, never who said what."""
-    live = {s.id for s in project.sources.values() if not s.withdrawn}
-    return {
-        "sources": len(live),
-        "excerpts": sum(1 for e in project.excerpts.values() if e.source_id in live),
-        "themes": len(themes),
-        "stories": len(shown),
-        "quoted": sum(len(c.excerpt_segments) for c in shown),
-    }
+OUTPUT = Output(name="site", preflight=preflight, render=render_job, live=True, new_memory=ScanMemory)
 
-
-def _stamp_files(output: Output) -> None:
-    """With SOURCE_DATE_EPOCH set, give every file that time (reproducible archives)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not epoch.isdigit() or output.link:
-        return      # (linked files are the cache's own: their times say when it last used them)
-    stamp = int(epoch)
-    for rel in output.files:
-        os.utime(output.root / rel, (stamp, stamp))
-
-
+__all__ = ["OUTPUT", "SiteStats", "default_cache_dir", "render_site"]

@@ -18,6 +18,7 @@ import jinja2
 from markdown_it import MarkdownIt
 
 from ..errors import RenderError
+from ..sandbox import ConfinedLoader, SecurityError, template_environment, template_location
 from .cache import digest, file_digest
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "default"
@@ -27,20 +28,17 @@ FONTS = THEME_DIR / "fonts"
 
 
 def make_env(project_templates: Path | None) -> jinja2.Environment:
+    """Sandboxed (storygen.sandbox): a project's templates/ may come from anyone, and
+    building someone else's project must never run their code or read files outside it."""
     loaders: list[jinja2.BaseLoader] = []
     if project_templates is not None and project_templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(project_templates)))
+        loaders.append(ConfinedLoader(str(project_templates)))
     # "!default/x.html" always means the built-in template, even when overridden.
     loaders.append(jinja2.PrefixLoader({"!default": jinja2.FileSystemLoader(str(TEMPLATES))},
                                        delimiter="/"))
     loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=False,
-    )
+    return template_environment(jinja2.ChoiceLoader(loaders), autoescape=True,
+                                keep_trailing_newline=True, trim_blocks=False)
 
 
 def theme_fingerprint(project_templates: Path | None) -> str:
@@ -62,7 +60,7 @@ def render(env: jinja2.Environment, name: str, context: dict, page: str) -> str:
         raise RenderError(f"template syntax error: {exc.message}", path=exc.filename or exc.name,
                           line=exc.lineno, hint="fix the Jinja2 syntax on that line") from None
     except jinja2.UndefinedError as exc:
-        where = _template_frame(exc)
+        where = template_location(exc)
         raise RenderError(f"while rendering {page}: {exc.message}",
                           path=where[0] if where else name, line=where[1] if where else None,
                           hint="templates may only use the variables the theme provides; "
@@ -71,18 +69,20 @@ def render(env: jinja2.Environment, name: str, context: dict, page: str) -> str:
         raise RenderError(f"while rendering {page}: template {exc.name!r} not found",
                           hint="check the name in {% extends %} / {% include %}; the built-in "
                                "theme is reached as \"!default/NAME\"") from None
+    except SecurityError as exc:
+        where = template_location(exc)
+        raise RenderError(f"while rendering {page}: the template tried something templates may not do "
+                          f"({exc.message}); nothing was run", path=where[0] if where else name,
+                          line=where[1] if where else None,
+                          hint="templates can show the values the theme provides, never reach Python "
+                               "or files; remove that expression") from None
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        where = template_location(exc)
+        raise RenderError(f"while rendering {page}: {type(exc).__name__}: {exc}",
+                          path=where[0] if where else name, line=where[1] if where else None,
+                          hint="fix the expression on that line of the template") from None
 
 
-def _template_frame(exc: BaseException) -> tuple[str, int] | None:
-    """The innermost template file and line in a Jinja traceback, if any."""
-    found = None
-    tb = exc.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".html") or filename.endswith(".xml"):
-            found = (filename, tb.tb_lineno)
-        tb = tb.tb_next
-    return found
 
 
 def markdown() -> MarkdownIt:

@@ -44,18 +44,25 @@ class Job:
     story_file: str
 
 
+def locate(assets: Path, picture, story_file: str) -> Path:
+    """The picture's file, checked: alt text (or decorative), inside assets/, present."""
+    check_picture(picture, story_file)
+    source = (assets / picture.image).resolve()
+    if not source.is_relative_to(assets.resolve()):
+        raise AssetError(f"image {picture.image!r} is outside assets/", path=story_file,
+                         hint="images must live in the project's assets/ folder")
+    if not source.is_file():
+        raise AssetError(f"image {picture.image!r} not found in assets/", path=story_file,
+                         hint=f"add the file at assets/{picture.image} or fix the path")
+    return source
+
+
 def plan(assets: Path, picture, story_file: str, cache: Cache) -> Job:
     """Check the picture and work out its cache key (reads each file once per build)."""
     check_picture(picture, story_file)
     found = cache.memo.get(f"image:{picture.image}")
     if found is None:  # each file is checked and read once per build, however many stories use it
-        source = (assets / picture.image).resolve()
-        if not source.is_relative_to(assets.resolve()):
-            raise AssetError(f"image {picture.image!r} is outside assets/", path=story_file,
-                             hint="images must live in the project's assets/ folder")
-        if not source.is_file():
-            raise AssetError(f"image {picture.image!r} not found in assets/", path=story_file,
-                             hint=f"add the file at assets/{picture.image} or fix the path")
+        source = locate(assets, picture, story_file)
         found = cache.memo[f"image:{picture.image}"] = (source, file_digest(source))
     source, content = found
     stem = slugify(Path(picture.image).stem)[:40]

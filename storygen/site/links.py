@@ -7,6 +7,7 @@ links are not fetched (a build must not depend on the network).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from lxml import etree
@@ -131,15 +132,23 @@ def provenance_tokens(project, composites) -> set[str]:
 _WORD = re.compile(r"[\w-]+")
 
 
-def scan_provenance(out, tokens: set[str], cache: Cache | None = None) -> None:
+@dataclass
+class ScanMemory:
+    """What the id scan remembers between builds in one process (the site's memory on the
+    build context): per cache folder, the ids searched last time and the pages found clean."""
+
+    last_clean: dict[str, tuple[frozenset, frozenset]] = field(default_factory=dict)
+
+
+def scan_provenance(out, tokens: set[str], cache: Cache | None = None, memory: ScanMemory | None = None) -> None:
     """Refuse to publish if any private id occurs in a written file's name or text.
 
     Ids are matched as whole words (letters, digits, '-' and '_'), by set
     intersection rather than one huge regex, so 10,000 ids scan in linear time.
     A page already found clean, with the same inputs and the same ids, is not
     read again; in the same process, one found clean with the same inputs is
-    searched only for the ids added since. The Pagefind bundle is built from
-    the scanned pages.
+    searched only for the ids added since (with `memory`). The Pagefind bundle
+    is built from the scanned pages.
     """
     if not tokens:
         return
@@ -153,7 +162,8 @@ def scan_provenance(out, tokens: set[str], cache: Cache | None = None) -> None:
     passed = {}
     # In a long-running process (`storygen serve`) an edit adds a text hash or two: pages
     # found clean last time need searching only for the ids added since.
-    last = _LAST_CLEAN.get(str(cache.root)) if cache is not None and cache.root is not None else None
+    remembered = memory is not None and cache is not None and cache.root is not None
+    last = memory.last_clean.get(str(cache.root)) if remembered else None
     added = tokens - last[0] if last is not None else None
 
     def hits(text: str, only: set[str] | None = None) -> str | None:
@@ -192,9 +202,5 @@ def scan_provenance(out, tokens: set[str], cache: Cache | None = None) -> None:
             passed[page_key] = 1
     if cache is not None and passed.keys() != (clean.keys() - {"tokens"}):
         cache.save_index("scan", {**passed, "tokens": token_key})
-    if cache is not None and cache.root is not None:
-        _LAST_CLEAN[str(cache.root)] = (frozenset(tokens), frozenset(passed))
-
-
-# Per cache folder, in this process: the ids searched last time and the pages found clean.
-_LAST_CLEAN: dict[str, tuple[frozenset, frozenset]] = {}
+    if remembered:
+        memory.last_clean[str(cache.root)] = (frozenset(tokens), frozenset(passed))

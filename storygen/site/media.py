@@ -1,18 +1,18 @@
 """The story's video on its page: copy the 16:9 outputs in, describe them for the template.
 
-The video build writes `<slug>-16x9.mp4`, `.vtt`, `-poster.jpg` and `.txt`
-(transcript) into its own folder; a story's page embeds them only when all are
-present, so a page never points at a missing caption track.
+The video build writes the files storygen/videofiles.py names into its own
+folder; a story's page embeds them only when all are present, so a page never
+points at a missing caption track.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import RenderError
+from ..videofiles import WEB_PARTS, WEB_TAG, file_names, transcript_paragraphs
 
-FORMAT = "16x9"
-PARTS = {"mp4": f"-{FORMAT}.mp4", "vtt": f"-{FORMAT}.vtt", "poster": f"-{FORMAT}-poster.jpg",
-         "transcript": f"-{FORMAT}.txt"}
+# The template's names for the files (story.video.mp4, .vtt, .poster).
+TEMPLATE_KEYS = {"video": "mp4", "vtt": "vtt", "poster": "poster"}
 
 
 def _jpeg_size(path: Path) -> tuple[int, int] | None:
@@ -24,12 +24,11 @@ def _jpeg_size(path: Path) -> tuple[int, int] | None:
         return None
 
 
-def story_video(slug: str, video_dir: Path | None, out) -> dict | None:
-    """Copy the story's 16:9 video files into `media/`; None when it has no video."""
-    if video_dir is None:
-        return None
-    files = {part: video_dir / f"{slug}{suffix}" for part, suffix in PARTS.items()}
-    if not files["mp4"].is_file():
+def check_video(slug: str, video_dir: Path) -> dict[str, Path] | None:
+    """The story's web video files in `video_dir`; None when it has no video there.
+    RenderError when the video is there but incomplete."""
+    files = {part: video_dir / name for part, name in file_names(slug, WEB_TAG, WEB_PARTS).items()}
+    if not files["video"].is_file():
         return None
     missing = [p.name for part, p in files.items() if not p.is_file()]
     if missing:
@@ -37,17 +36,24 @@ def story_video(slug: str, video_dir: Path | None, out) -> dict | None:
                           path=video_dir,
                           hint="rebuild the video (`storygen build --only video`); a video is only "
                                "published with its captions, poster and transcript")
+    return files
+
+
+def story_video(slug: str, video_dir: Path | None, out) -> dict | None:
+    """Copy the story's 16:9 video files into `media/`; None when it has no video."""
+    files = check_video(slug, video_dir) if video_dir is not None else None
+    if files is None:
+        return None
     try:
         transcript = files["transcript"].read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise RenderError("transcript is not UTF-8 text", path=files["transcript"]) from None
-    # The video build writes one spoken or shown item per line: keep each as a paragraph.
-    descriptor = {"transcript": [" ".join(line.split()) for line in transcript.splitlines() if line.strip()]}
+    descriptor = {"transcript": transcript_paragraphs(transcript)}
     for part, path in files.items():
         rel = f"media/{path.name}"
         out.copy(rel, path)
-        if part != "transcript":
-            descriptor[part] = rel
+        if part in TEMPLATE_KEYS:
+            descriptor[TEMPLATE_KEYS[part]] = rel
     size = _jpeg_size(files["poster"]) or (1920, 1080)
     descriptor["width"], descriptor["height"] = size
     return descriptor

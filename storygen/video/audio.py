@@ -13,7 +13,6 @@ import json
 import re
 import subprocess
 import wave
-from functools import lru_cache
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -32,20 +31,42 @@ TRUE_PEAK_TARGET = -2.0         # aim below -1 dBTP: AAC encoding adds some over
 CHUNK = RATE * 10
 
 
-def decode(path: Path, story: str) -> np.ndarray:
-    """Any audio file -> float32 stereo at 48 kHz, shape (n, 2), full scale 1.0."""
-    return _decode(str(path), story).astype(np.float32) / 32768.0
+class AudioFiles:
+    """Audio files decoded once per render (a story's narration is measured when the
+    video is planned and mixed when it is made). Made afresh for every render, in each
+    process: an edited file under assets/ is never served from memory."""
+
+    def __init__(self):
+        self._decoded: dict[str, np.ndarray] = {}
+
+    def decode(self, path: Path, story: str) -> np.ndarray:
+        """Any audio file -> float32 stereo at 48 kHz, shape (n, 2), full scale 1.0."""
+        return self._samples(path, story).astype(np.float32) / 32768.0
+
+    def seconds(self, path: Path, story: str) -> float:
+        return len(self._samples(path, story)) / RATE
+
+    def check(self, path: Path, story: str) -> None:
+        """Raise the error decoding would, reading only the first half second (a preflight)."""
+        if str(path) not in self._decoded:
+            _decode(str(path), story, seconds=0.5)
+
+    def _samples(self, path: Path, story: str) -> np.ndarray:
+        key = str(path)
+        if key not in self._decoded:
+            self._decoded[key] = _decode(key, story)
+        return self._decoded[key]
 
 
-@lru_cache(maxsize=8)
-def _decode(path: str, story: str) -> np.ndarray:
+def _decode(path: str, story: str, seconds: float | None = None) -> np.ndarray:
     # The bundled ffmpeg decodes directly: pydub would need ffprobe, which the
     # imageio-ffmpeg wheel does not ship, to open anything but WAV.
     p = Path(path)
     if not p.is_file():
         raise AssetError(f"audio file not found [story {story}]", path=p,
                          hint="check the name under assets/")
-    run = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-i", path,
+    limit = ["-t", str(seconds)] if seconds else []
+    run = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-i", path, *limit,
                           "-map", "0:a:0", "-f", "s16le", "-ac", "2", "-ar", str(RATE), "-"],
                          capture_output=True)
     if run.returncode != 0:
@@ -56,10 +77,6 @@ def _decode(path: str, story: str) -> np.ndarray:
     if len(data) < RATE // 100:
         raise AssetError(f"audio file is empty [story {story}]", path=p)
     return data
-
-
-def decode_seconds(path: Path, story: str) -> float:
-    return len(_decode(str(path), story)) / RATE
 
 
 def _rms(x: np.ndarray) -> float:
@@ -82,7 +99,7 @@ def speech_intervals(placements, lengths) -> list[tuple[float, float]]:
     return [(a, b) for a, b in merged]
 
 
-def mix(plan, music: Path | None, out_wav: Path, story: str) -> bool:
+def mix(plan, music: Path | None, out_wav: Path, story: str, files: AudioFiles) -> bool:
     """Write the mixed soundtrack (16-bit stereo 48 kHz WAV) exactly as long as the
     video. Returns False when the track is silent (no voice, no music)."""
     fps = plan.frame.fps
@@ -92,14 +109,14 @@ def mix(plan, music: Path | None, out_wav: Path, story: str) -> bool:
     clips: dict[object, np.ndarray] = {}
     for _, ref in plan.placements:
         if ref not in clips:
-            data = decode(Path(ref.path), story).mean(axis=1)
+            data = files.decode(Path(ref.path), story).mean(axis=1)
             a = int(round(ref.offset * RATE))
             b = a + int(round(ref.length * RATE)) if ref.length is not None else len(data)
             clips[ref] = np.ascontiguousarray(data[a:b])
     placed = [(int(round(t * RATE)), clips[ref]) for t, ref in plan.placements]
     voice_rms = _rms(np.concatenate([c for c in clips.values()])) if clips else 0.0
 
-    bed = decode(music, story) if music else None
+    bed = files.decode(music, story) if music else None
     env_t: list[float] = []
     env_g: list[float] = []
     if bed is not None:

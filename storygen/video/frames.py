@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from . import planes
 from .slides import Drawn, PictureSlide, Pictures, draw_card
-from .theme import Theme, font
+from .theme import Theme
 from .timeline import Plan, Slide
 
 
@@ -131,7 +131,7 @@ def contact_sheet(plan: Plan, theme: Theme, stills: Stills, columns: int = 4) ->
     sheet = Image.new("RGB", (columns * (thumb_w + gap) + gap, rows * (thumb_h + label_h + gap) + gap),
                       (235, 235, 235))
     draw = ImageDraw.Draw(sheet)
-    f = font(theme.font, 13)
+    f = theme.font.at(13)
     for k, slide in enumerate(plan.slides):
         x = gap + (k % columns) * (thumb_w + gap)
         y = gap + (k // columns) * (thumb_h + label_h + gap)

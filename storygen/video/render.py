@@ -16,9 +16,11 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import AssetError, StorygenError
+from ..errors import AssetError, RenderError, StorygenError
 from ..model import Composite, Project
+from ..videofiles import file_names, transcript_text
 from . import audio, qc, voice
+from .audio import AudioFiles
 from .captions import to_srt, to_vtt
 from .encode import encode_video, mux, normalise_audio
 from .formats import DEFAULT_CAPS, Frame, format_tag, make_frame, normalise_format
@@ -89,10 +91,12 @@ def render_videos(project: Project, composites: list[Composite], out: Path, *,
     quality check fails. With jobs > 1, renders run in parallel processes.
     """
     out = Path(out)
+    work = plan_jobs(project, composites, formats, quality, burn_captions)
+    problems = preflight(project, work)
+    if problems:
+        raise problems[0]
     out.mkdir(parents=True, exist_ok=True)
     _return_big_buffers_to_the_os()
-    work = plan_jobs(project, composites, formats, quality, burn_captions)
-    preflight(project, work, out)
     show = progress and sys.stderr.isatty()
     if jobs <= 1 or len(work) <= 1:
         results = []
@@ -138,20 +142,43 @@ def _return_big_buffers_to_the_os() -> None:
         pass
 
 
-def preflight(project: Project, work: list[Job], out: Path) -> None:
-    """Plan every job and check its pictures before any encoding starts, so a
-    story over its cap or a bad picture fails in seconds, not after other renders."""
+def preflight(project: Project, work: list[Job]) -> list[StorygenError]:
+    """Every problem that would stop a render, found before any encoding starts: the video
+    theme, voice and narration, music, each job's plan (a story over its format's cap) and
+    its pictures. One problem per job at most (the first its render would meet), and one
+    per shared file (a broken theme is named once)."""
+    problems: list[StorygenError] = []
+    seen: set[str] = set()
+
+    def note(exc: StorygenError) -> None:
+        where = f"{exc.path}:{exc.problem.split(' [story ')[0]}"
+        if where not in seen:
+            seen.add(where)
+            problems.append(exc)
+
+    cfg = project.config.video
+    if audio.RATE % cfg.fps:
+        return [RenderError(f"frame rate {cfg.fps} does not divide 48 kHz evenly",
+                            hint="set video.fps to 24, 25, 30, 50 or 60")]
+    files = AudioFiles()
     for job in work:
-        plan, frame, _, _ = build_plan(project, job)
-        pictures = Pictures(project.root / "assets", frame, job.composite.story.slug,
-                            project.config.video.max_upscale)
-        for u in plan.units:
-            if u.picture is not None:
-                pictures.check(u.picture.image)
+        try:
+            plan, frame, _, _ = build_plan(project, job, files)
+            pictures = Pictures(project.root / "assets", frame, job.composite.story.slug, cfg.max_upscale)
+            for u in plan.units:
+                if u.picture is not None:
+                    pictures.check(u.picture.image)
+            if cfg.music:
+                files.check(project.root / "assets" / cfg.music, job.composite.story.slug)
+        except StorygenError as exc:
+            note(exc)
+    return problems
 
 
-def build_plan(project: Project, job: Job) -> tuple[Plan, Frame, object, str]:
-    """The timed plan for one job (speech synthesised, or taken from the speech cache, if needed)."""
+def build_plan(project: Project, job: Job, files: AudioFiles | None = None) -> tuple[Plan, Frame, object, str]:
+    """The timed plan for one job (speech synthesised, or taken from the speech cache, if needed).
+    `files`: audio already decoded in this render (narration is measured here, mixed later)."""
+    files = files if files is not None else AudioFiles()
     cfg = project.config.video
     story = job.composite.story
     frame = make_frame(job.format, job.quality, cfg.fps, cfg.size)
@@ -160,7 +187,7 @@ def build_plan(project: Project, job: Job) -> tuple[Plan, Frame, object, str]:
     units = build_units(job.composite, voice.voiced_by(mode, cfg.voiced_by), cfg.music_credit)
     speech = voice.prepare(units, voice=cfg.voice, assets=project.root / "assets", slug=story.slug,
                            narration=story.narration, language=project.config.site.language,
-                           model=cfg.voice_model, root=project.root)
+                           model=cfg.voice_model, root=project.root, files=files)
     pages = {}
     for u in units:
         durs = cue_durations(u, speech.get(u.number, voice.Speech("none")), cfg.words_per_minute,
@@ -186,16 +213,14 @@ def render_one(project: Project, job: Job, out: Path, bar: "_Bar | None" = None)
     assets = project.root / "assets"
     with tempfile.TemporaryDirectory(dir=out, prefix=f".tmp-{slug}-{tag}-") as tmp:
         work = Path(tmp)
-        plan, frame, theme, mode = build_plan(project, job)
+        files = AudioFiles()
+        plan, frame, theme, mode = build_plan(project, job, files)
         pictures = Pictures(assets, frame, slug, cfg.max_upscale)   # checked by preflight()
         music = assets / cfg.music if cfg.music else None
         wav = work / "mix.wav"
-        sounding = audio.mix(plan, music, wav, slug)
+        sounding = audio.mix(plan, music, wav, slug, files)
 
-        base = f"{slug}-{tag}"
-        names = {k: work / f"{base}{suffix}" for k, suffix in (
-            ("video", ".mp4"), ("vtt", ".vtt"), ("srt", ".srt"), ("transcript", ".txt"),
-            ("poster", "-poster.jpg"), ("contact", "-contact.png"))}
+        names = {k: work / name for k, name in file_names(slug, tag).items()}
         note = disclosure(job.composite.contributors, voice.voiced_by(mode, cfg.voiced_by))
 
         def side_work():
@@ -240,20 +265,18 @@ def render_one(project: Project, job: Job, out: Path, bar: "_Bar | None" = None)
 
 def transcript(plan: Plan, title: str, note: str) -> str:
     """Plain text of everything spoken or shown, in order, with picture descriptions."""
-    lines = [title, note, ""]
+    groups = [[title, note]]
     for u in plan.units:
         if u.kind == "title":
-            lines += list(u.parts[1:])
+            groups.append(list(u.parts[1:]))
         elif u.kind == "quote":
-            lines.append(f"{u.speaker}: “{' '.join(u.parts)}”")
+            groups.append([f"{u.speaker}: “{' '.join(u.parts)}”"])
         elif u.kind == "end":
-            lines += [p for p in u.parts if p != note]
+            groups.append([p for p in u.parts if p != note])
         else:
-            if u.picture is not None and not u.picture.decorative:
-                lines.append(f"[Picture: {u.picture.alt}]")
-            lines += list(u.parts)
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+            picture = [f"[Picture: {u.picture.alt}]"] if u.picture is not None and not u.picture.decorative else []
+            groups.append(picture + list(u.parts))
+    return transcript_text(groups)
 
 
 class _Bar:
@@ -281,4 +304,4 @@ class _Bar:
         sys.stderr.flush()
 
 
-__all__ = ["VideoResult", "render_videos", "StorygenError"]
+__all__ = ["VideoResult", "render_videos", "preflight", "plan_jobs"]

@@ -21,14 +21,14 @@ from . import planes
 from .formats import Frame
 from .motion import Move, check_picture, load_picture
 from .text import Para, SetBlock, draw_block, fit, set_block
-from .theme import Theme, font
+from .theme import Theme
 from .timeline import LEAD, TAIL, Slide, Unit
 
 CARD_MIN_SCALE = 0.7
 LOWER_THIRD_SHARE = 0.32       # of the safe height
 
 
-def _style(theme: Theme, frame: Frame, kind: str, part: int) -> tuple[str, float, tuple]:
+def _style(theme: Theme, frame: Frame, kind: str, part: int) -> tuple:
     u = frame.unit
     regular, bold = theme.font, theme.font_bold
     table = {
@@ -209,12 +209,12 @@ def caption_overlay(lines: tuple[str, ...], theme: Theme, frame: Frame) -> tuple
     sx0, _, sx1, sy1 = frame.safe
     width = sx1 - sx0
     size = theme.caption_size * frame.unit
-    f = font(theme.font, round(size))
+    f = theme.font.at(round(size))
     widest = max(f.getlength(line) for line in lines)
     pad = round(size * 0.35)
     if widest > width - 2 * pad:
         size *= (width - 2 * pad) / widest
-        f = font(theme.font, max(1, int(size)))
+        f = theme.font.at(max(1, int(size)))
     line_h = round(size * 1.25)
     w = _even_up(round(max(f.getlength(line) for line in lines)) + 2 * pad)
     h = _even_up(line_h * len(lines) + 2 * pad)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from PIL import ImageDraw
 
-from .theme import font
+from .theme import Face
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class Para:
     """One paragraph of a text block: its words and how they are set."""
 
     text: str
-    font: str            # font file path
+    font: Face
     size: float          # pixels, before any fitting scale
     colour: tuple[int, ...]
     gap_after: float = 0.5   # space after, in multiples of the size
@@ -26,9 +26,9 @@ class Para:
 LINE_SPACING = 1.25
 
 
-def wrap(text: str, font_path: str, size: int, width: float) -> list[str]:
+def wrap(text: str, face: Face, size: int, width: float) -> list[str]:
     """Greedy wrap by measured width; a word wider than the line stands alone."""
-    f = font(font_path, size)
+    f = face.at(size)
     lines: list[str] = []
     current = ""
     for word in text.split():
@@ -47,7 +47,7 @@ def wrap(text: str, font_path: str, size: int, width: float) -> list[str]:
 class SetBlock:
     """A text block wrapped at a particular scale, ready to draw."""
 
-    lines: list[tuple[str, str, int, tuple[int, ...], float]]  # text, font, size, colour, y
+    lines: list[tuple[str, Face, int, tuple[int, ...], float]]  # text, font, size, colour, y
     width: float
     height: float
 
@@ -58,7 +58,7 @@ def set_block(paras: list[Para], width: float, scale: float) -> SetBlock:
     widest = 0.0
     for i, p in enumerate(paras):
         size = max(1, int(round(p.size * scale)))
-        f = font(p.font, size)
+        f = p.font.at(size)
         for line in wrap(p.text, p.font, size, width):
             lines.append((line, p.font, size, p.colour, y))
             widest = max(widest, f.getlength(line))
@@ -91,8 +91,8 @@ def draw_block(draw: ImageDraw.ImageDraw, block: SetBlock, box: tuple[float, flo
     else:
         top = y0
     ink = [10**9, 10**9, -1, -1]
-    for text, font_path, size, colour, y in block.lines:
-        f = font(font_path, size)
+    for text, face, size, colour, y in block.lines:
+        f = face.at(size)
         w = f.getlength(text)
         x = x0 + ((x1 - x0 - w) / 2 if align == "center" else 0)
         pos = (round(x), round(top + y))

@@ -1,7 +1,8 @@
 """The look of a video: fonts and colours, with a project override.
 
 Defaults use the bundled DejaVu Sans, so nothing depends on system fonts. A
-project can override any key in `templates/video/theme.toml`, e.g.
+project can override any key in `templates/video/theme.toml` (read by
+project.read_video_theme; the keys are config.VideoTheme's), e.g.
 
     font = "fonts/Atkinson-Regular.ttf"     # relative to the project root
     font_bold = "fonts/Atkinson-Bold.ttf"
@@ -10,79 +11,73 @@ project can override any key in `templates/video/theme.toml`, e.g.
 """
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, fields, replace
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PIL import ImageColor, ImageFont
 
-from ..errors import AssetError
+from ..config import VideoTheme
+from ..errors import AssetError, StorygenError
+from ..project import VIDEO_THEME, read_video_theme
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "themes" / "default" / "fonts"
-THEME_FILE = Path("templates") / "video" / "theme.toml"
+COLOURS = ("background", "text", "muted", "accent", "panel")
 
 
 @dataclass(frozen=True)
-class Theme:
-    font: str = str(FONT_DIR / "DejaVuSans.ttf")
-    font_bold: str = str(FONT_DIR / "DejaVuSans-Bold.ttf")
-    background: str = "#15202e"     # cards
-    text: str = "#f5f3ee"
-    muted: str = "#c3cad4"
-    accent: str = "#f2b705"
-    panel: str = "#000000b4"        # lower thirds and burned captions (with alpha)
-    title_size: float = 0.085       # fractions of the frame's short side
-    quote_size: float = 0.078       # quotations: the largest body text
-    body_size: float = 0.058
-    small_size: float = 0.040
-    caption_size: float = 0.046
+class Face:
+    """A font file, loaded once per size. Made afresh for every render: a project's own
+    font file may change between builds in one process, so no loaded font outlives it."""
+
+    path: str
+    sizes: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def at(self, size: float) -> ImageFont.FreeTypeFont:
+        size = max(1, int(size))
+        loaded = self.sizes.get(size)
+        if loaded is None:
+            loaded = self.sizes[size] = ImageFont.truetype(self.path, size)
+        return loaded
+
+
+@dataclass(frozen=True)
+class Theme(VideoTheme):
+    """The look, ready to draw with: `font` and `font_bold` are Faces, colours checked."""
 
     def rgb(self, key: str) -> tuple[int, ...]:
         return ImageColor.getrgb(getattr(self, key))
 
 
 def load_theme(root: Path, story: str) -> Theme:
-    """The default theme with the project's overrides; fonts checked to load."""
-    theme = Theme()
-    path = root / THEME_FILE
-    if path.is_file():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise AssetError(f"cannot read the video theme ({exc}) [story {story}]", path=path,
-                             hint="fix the TOML, or delete the file to use the default look") from None
-        known = {f.name: f for f in fields(Theme)}
-        changes = {}
-        for key, value in raw.items():
-            if key not in known:
-                raise AssetError(f"unknown theme key `{key}` [story {story}]", path=path,
-                                 hint=f"known keys: {', '.join(sorted(known))}")
-            if key in ("font", "font_bold"):
-                value = str((root / value).resolve())
-            changes[key] = type(getattr(theme, key))(value)
-        theme = replace(theme, **changes)
-    for key in ("background", "text", "muted", "accent", "panel"):
+    """The default look with the project's overrides; colours checked and fonts loaded.
+
+    Errors name the story whose render needs the theme (`storygen check` lists every one)."""
+    try:
+        settings = read_video_theme(root)
+    except StorygenError as exc:
+        raise AssetError(f"{exc.problem} [story {story}]", path=exc.path, line=exc.line, hint=exc.hint) from None
+    path = root / VIDEO_THEME
+    fonts = {key: getattr(settings, key) for key in ("font", "font_bold")}
+    overridden = {key: str((root / value).resolve()) for key, value in fonts.items()
+                  if value != getattr(VideoTheme, key)}
+    theme = Theme(**{**settings.__dict__, **overridden})
+    for key in COLOURS:
         try:
             theme.rgb(key)
         except ValueError:
             raise AssetError(f"theme colour `{key}` = {getattr(theme, key)!r} is not a colour "
                              f"[story {story}]", path=path, hint='use "#rrggbb"') from None
+    faces = {}
     for key in ("font", "font_bold"):
-        check_font(getattr(theme, key), story)
-    return theme
+        faces[key] = check_font(getattr(theme, key), story)
+    return replace(theme, **faces)
 
 
-def check_font(path: str, story: str) -> None:
-    """Raise AssetError unless `path` is a font Pillow can render."""
+def check_font(path: str, story: str) -> Face:
+    """The font at `path`, or AssetError unless it is a font Pillow can render."""
+    face = Face(path)
     try:
-        font(path, 12).getbbox("Ag")
+        face.at(12).getbbox("Ag")
     except OSError as exc:
         raise AssetError(f"cannot load font ({exc}) [story {story}]", path=path,
                          hint="point the theme at a readable .ttf/.otf file") from None
-
-
-@lru_cache(maxsize=256)
-def font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    """Fonts are loaded once per (file, size): loading dominates small text renders."""
-    return ImageFont.truetype(path, max(1, int(size)))
+    return face

@@ -24,9 +24,9 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cache import cache_root
+from ..cache import cache_folder
 from ..errors import AssetError
-from .audio import decode_seconds
+from .audio import AudioFiles
 from .timeline import Speech, Unit
 
 AUDIO_EXTS = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
@@ -54,7 +54,7 @@ def effective_voice(story_narration: str, voice: str) -> str:
 
 
 def prepare(units: list[Unit], *, voice: str, assets: Path, slug: str, narration: str,
-            language: str, model: str, root: Path) -> dict[int, Speech]:
+            language: str, model: str, root: Path, files: AudioFiles) -> dict[int, Speech]:
     """Speech for every unit, synthesising or measuring audio as needed."""
     voice = effective_voice(narration, voice)
     if voice not in VOICES:
@@ -63,12 +63,12 @@ def prepare(units: list[Unit], *, voice: str, assets: Path, slug: str, narration
     if voice == "none":
         return {}
     if voice == "recorded":
-        return _recorded(units, assets, slug, narration)
+        return _recorded(units, assets, slug, narration, files)
     synth, engine = _espeak(language) if voice == "espeak" else _piper(root, model, slug)
     # Synthesised speech is kept by content (engine, voice, text) in the project's cache:
     # the preflight plan, the render and every other format of the story all say the same
     # phrases, and synthesis was the slowest part of planning a voiced video.
-    store = cache_root(root) / "speech"
+    store = cache_folder(root, "speech")
     speech: dict[int, Speech] = {}
     for unit in units:
         durs, clips = [], []
@@ -151,9 +151,10 @@ def _piper(root: Path, model: str, slug: str):
     return synth, _tool_identity(exe, "piper", str(path), str(mst.st_size), str(mst.st_mtime_ns))
 
 
-def _recorded(units: list[Unit], assets: Path, slug: str, narration: str) -> dict[int, Speech]:
+def _recorded(units: list[Unit], assets: Path, slug: str, narration: str,
+              files: AudioFiles) -> dict[int, Speech]:
     if narration:
-        return _whole_story(units, assets / narration, slug)
+        return _whole_story(units, assets / narration, slug, files)
     folder = assets / "narration" / slug
     if not folder.is_dir():
         raise AssetError(f"video.voice is \"recorded\" but there is no narration for story {slug}",
@@ -164,16 +165,16 @@ def _recorded(units: list[Unit], assets: Path, slug: str, narration: str) -> dic
         found = [folder / f"{unit.number:02d}{ext}" for ext in AUDIO_EXTS]
         found = [p for p in found if p.is_file()]
         if found:
-            seconds = decode_seconds(found[0], slug)
+            seconds = files.seconds(found[0], slug)
             speech[unit.number] = Speech("unit", [seconds], [ClipRef(str(found[0]))])
     return speech
 
 
-def _whole_story(units: list[Unit], path: Path, slug: str) -> dict[int, Speech]:
+def _whole_story(units: list[Unit], path: Path, slug: str, files: AudioFiles) -> dict[int, Speech]:
     if not path.is_file():
         raise AssetError(f"narration file not found [story {slug}]", path=path,
                          hint="check `narration:` in the story's front matter (relative to assets/)")
-    total = decode_seconds(path, slug)
+    total = files.seconds(path, slug)
     labels = path.with_name(path.stem + ".labels.txt")
     spans: dict[int, tuple[float, float]] = {}
     if labels.is_file():

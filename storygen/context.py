@@ -1,0 +1,39 @@
+"""What a build keeps in memory, in one object: the build context.
+
+`build()` makes a fresh context for every build, so a one-off `storygen build`
+starts clean and two builds in one process (tests) share nothing. `storygen
+serve` makes one and hands it to every rebuild: that is what lets a rebuild
+after an edit redo only what the edit touched. Every in-memory cache lives
+here, as an attribute, and nowhere else: no module keeps project state of its
+own (tests/test_caches.py greps for it). Each attribute's key, contents and
+what invalidates it are declared in `storygen/cache.py` (docs/caching.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class BuildContext:
+    """The in-memory caches one process keeps between builds of one project."""
+
+    # Parsed YAML trees by (file, line offset): (text, tree). yamlfile.load_yaml reuses a
+    # tree while its file's text is unchanged; load_project drops files no longer read.
+    yaml_trees: dict = field(default_factory=dict)
+    # Composites of stories without excerpts(…) queries, by slug: (story, excerpts named,
+    # composite); valid while the codebook and reading speed are `compose_basis`.
+    composites: dict = field(default_factory=dict)
+    compose_basis: tuple | None = None
+    # Each output's own memory between builds, by output name (see storygen/outputs.py):
+    # whatever the output's `new_memory()` made, e.g. the site's ids-found-clean record.
+    outputs: dict = field(default_factory=dict)
+    # How many builds this context has seen (serve's rebuild counter, for messages).
+    builds: int = 0
+
+    def memory_for(self, output) -> object | None:
+        """The output's memory in this context, made on first use (None if it keeps none)."""
+        if output.new_memory is None:
+            return None
+        if output.name not in self.outputs:
+            self.outputs[output.name] = output.new_memory()
+        return self.outputs[output.name]
