@@ -16,7 +16,7 @@ from storygen.build import check
 from storygen.cli import main
 from storygen.compose.draft import shape
 from storygen.compose.rules import Limits
-from storygen.project import load_project, read_story
+from storygen.project import load_project, read_story_file as read_story
 
 
 def run(*args):

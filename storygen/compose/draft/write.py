@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ...errors import CheckFailed, ProjectError
 from ...model import Composite, Finding, Persona, Project, Story
-from ...project import read_story, split_front_matter
+from ...project import read_story_file, split_front_matter
 from ..assemble import compose_all
 from ..rules import check_composites
 
@@ -55,7 +55,7 @@ def verify(project: Project, before: set[tuple], slug: str, text: str, expected:
     except OSError as exc:
         raise ProjectError(f"cannot write the draft: {exc.strerror}; nothing was written", path=STORIES) from None
     try:
-        story = read_story(project.root, path, project.codes)
+        story = read_story_file(project.root, path, project.codes)
     except ProjectError as exc:
         raise CheckFailed(f"the draft could not be read back ({exc.problem}); nothing was written") from None
     got = Expected(title=story.title, persona=story.persona, themes=story.themes, media=story.media,
