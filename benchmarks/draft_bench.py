@@ -243,15 +243,19 @@ def report(name: str, facts: str, rows: list[dict], out: list[str]) -> None:
                f"{statistics.median(r['load'] for r in rows):.3f} s")
 
 
-def cli_once(root: Path, theme: str) -> float:
-    """One real `storygen draft --dry-run` process, start to exit (Python start-up and imports included)."""
-    t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "storygen", "draft", "--project", str(root), "--theme", theme,
-                           "--dry-run"], capture_output=True, text=True)
-    elapsed = time.perf_counter() - t0
-    if done.returncode not in (0, 2):
-        raise SystemExit(done.stderr)
-    return elapsed
+def cli_once(root: Path, theme: str, runs: int = 2) -> float:
+    """A real `storygen draft --dry-run` process, start to exit (Python start-up, imports, project
+    load, the privacy guard's first scan included): the best of `runs`."""
+    best = None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "storygen", "draft", "--project", str(root), "--theme",
+                               theme, "--dry-run"], capture_output=True, text=True)
+        elapsed = time.perf_counter() - t0
+        if done.returncode not in (0, 2):
+            raise SystemExit(done.stderr)
+        best = elapsed if best is None else min(best, elapsed)
+    return best
 
 
 def main() -> None:
@@ -266,6 +270,9 @@ def main() -> None:
     out = [f"# python benchmarks/draft_bench.py --seed {args.seed} — {time.strftime('%Y-%m-%dT%H:%MZ', time.gmtime())}, "
            f"commit {commit}, privacy guard ON, {os.cpu_count()} CPUs, load average at start "
            f"{os.getloadavg()[0]:.2f}"]
+    out.append("# columns: load s = reading the project (storygen's reader, paid once per `storygen draft`); "
+               "draft s = choose + shape + read back + check (rules and privacy guard) + write, in one process "
+               "(imports warm after the first draft); check --drafts = the real check run after each draft")
     sentences = feedback_sentences()
     try:
         sample = work / "sample"
@@ -285,8 +292,8 @@ def main() -> None:
             process = cli_once(root, list(THEMES)[0])
             report(name, f"{sources} sources x {per_source} excerpt(s) = {facts['excerpts']} excerpts "
                          f"(median {facts['median']:.0f} words, longest {facts['longest']}), roles "
-                         f"{'/'.join(roles)}; generated in {made:.1f} s; one whole `storygen draft --dry-run` "
-                         f"process on it: {process:.2f} s", rows, out)
+                         f"{'/'.join(roles)}; generated in {made:.1f} s; a whole `storygen draft --dry-run` "
+                         f"process on it (best of 2): {process:.2f} s", rows, out)
         out.append(f"# load average at end {os.getloadavg()[0]:.2f}")
     finally:
         if not args.keep:
