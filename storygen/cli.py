@@ -205,18 +205,38 @@ def export_refi(project_root, out):
 @project_option
 @click.option("--theme", required=True, metavar="CODE", help="The theme (code id) the story is about.")
 @click.option("--role", help="Only voices of this role, e.g. staff or community.")
+@click.option("--sector", help="Only interviews from this sector, e.g. housing.")
+@click.option("--sub", "subs", multiple=True, metavar="CODE",
+              help="Only excerpts coded with this sub-theme of the theme (repeatable).")
+@click.option("--exclude", multiple=True, metavar="ID",
+              help="Never use this excerpt (repeatable, or several ids separated by commas).")
+@click.option("--media", multiple=True, type=click.Choice(["site", "video"]),
+              help="Where the story will be published (repeatable; default both). Sets the consent "
+                   "needed and the length aimed at.")
+@click.option("--words", type=click.IntRange(1, 20000), metavar="N",
+              help="About how long the finished story should be, quotes and bridge text together "
+                   "(default 400 for a video, 750 for the site only).")
 @click.option("--title", help="A working title (you can change it later).")
-def draft(project_root, theme, role, title):
+@click.option("--dry-run", is_flag=True, help="Show the plan and the rule figures; write nothing.")
+def draft(project_root, theme, role, sector, subs, exclude, media, words, title, dry_run):
     """Start a new draft story from eligible excerpts on a theme.
 
-    Picks excerpts that satisfy every rule (enough sources, nobody dominating,
-    consent, not used elsewhere) and writes narratives/stories/<slug>.md with
-    status draft, for you to edit. If no such story exists in the data, says why.
+    Chooses excerpts that pass every rule (enough interviews, nobody
+    dominating, consent, nothing singular or used by another story), prefers
+    featured ones, several sub-themes and excerpts of similar length, and
+    writes narratives/stories/<slug>.md with status draft: a chapter per
+    sub-theme, a persona, and room for your bridge text. If the data cannot
+    make such a story, says which rule stops it and by how much.
     """
     from .compose.draft import write_draft
+    from .compose.draft.report import plan_text, summary_line
 
-    path = write_draft(project_root, theme=theme, role=role, title=title)
-    click.echo(f"wrote {path} — edit the bridge text and persona, then `storygen check --drafts`")
+    made = write_draft(project_root, theme=theme, role=role, sector=sector, subs=subs, exclude=exclude,
+                       media=media, words=words, title=title, dry_run=dry_run)
+    if dry_run:
+        click.echo(plan_text(made))
+    else:
+        click.echo(summary_line(made))
 
 
 @main.command()

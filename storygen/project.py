@@ -301,6 +301,12 @@ def split_front_matter(text: str, rel: Path) -> tuple[str, str, int]:
                        hint="add a line with only `---` after the last field")
 
 
+def read_story_file(root: Path, path: Path, codes: dict[str, Code]) -> Story:
+    """One story file, read and checked exactly as a project load reads it (`storygen draft`
+    reads back what it wrote with this before the file may join the project)."""
+    return read_story(_Reading(root.resolve()), path, codes)
+
+
 def read_story(reading: _Reading, path: Path, codes: dict[str, Code]) -> Story:
     root = reading.root
     rel = relative(root, path)

@@ -69,7 +69,7 @@ def test_draft_writes_a_story_that_passes(tmp_path):
     result = run("draft", "--project", root, "--theme", "working-together", "--role", "staff", "--title", "Joined up")
     assert result.exit_code == 0, result.output
     text = (root / "narratives/stories/joined-up.md").read_text()
-    assert "status: draft" in text and "themes: [working-together]" in text
+    assert "status: draft" in text and "themes: [working-together]" in text and "title: Joined up" in text
     check = run("check", "--project", root, "--drafts")
     assert check.exit_code == 0, check.output
     # the draft took no excerpt that the approved story uses
@@ -80,7 +80,9 @@ def test_draft_explains_when_impossible(tmp_path):
     root = write_project(tmp_path / "p", privacy=False)
     result = run("draft", "--project", root, "--theme", "working-together", "--role", "community")
     assert result.exit_code == 2
-    assert "only 2 qualify" in result.output and "withdrawn or non-consenting" in result.output
+    assert "only 2 interviews in the role `community` can be quoted on this theme, and a story needs 3 (C4)" \
+        in result.output
+    assert "(1 interview): withdrawn (C12)" in result.output
     assert not list((root / "narratives/stories").glob("working-together*.md"))
     unknown = run("draft", "--project", root, "--theme", "working-togther")
     assert unknown.exit_code == 2 and "did you mean `working-together`" in unknown.output

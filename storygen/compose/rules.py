@@ -7,8 +7,63 @@ terminal, never to a published file, so they may name source ids.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ..model import Composite, Finding, Origin, Project
+
+VIDEO_WORD_CAP = 750            # C15: the hard cap on a video script, in words
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The thresholds `check` applies, and the tests it applies them with.
+
+    One definition for two users: `check_one` below, and `storygen draft`, which
+    searches for a selection of excerpts that these same tests will pass.
+    """
+
+    min_sources: int            # C4
+    max_source_share: float     # C5
+    max_bridge_share: float     # C3
+    min_theme_sources: int      # C11
+    homogeneous_role: bool      # C6
+    no_reuse: bool              # C10
+
+    @classmethod
+    def of(cls, project: Project) -> "Limits":
+        rules = project.config.rules
+        return cls(min_sources=rules.min_sources, max_source_share=rules.max_source_share,
+                   max_bridge_share=rules.max_bridge_share, min_theme_sources=rules.min_theme_sources,
+                   homogeneous_role=rules.homogeneous_role, no_reuse=rules.no_reuse)
+
+    def dominates(self, source_words: int, quoted_words: int) -> bool:
+        """C5: does a source supplying this many of the quoted words exceed the share?"""
+        return quoted_words > 0 and source_words / quoted_words > self.max_source_share
+
+    def bridge_too_long(self, bridge_words: int, total_words: int) -> bool:
+        """C3: is this much authored text (bridge and headings) too large a share of the story?"""
+        return total_words > 0 and bridge_words / total_words > self.max_bridge_share
+
+    def bridge_room(self, quoted_words: int) -> int:
+        """C3: the most authored words (bridge text and headings) a story quoting this many words may carry."""
+        if self.max_bridge_share >= 1:
+            return 10 * quoted_words          # no limit set: "plenty" is enough for a draft to say
+        room = int(self.max_bridge_share * quoted_words / (1 - self.max_bridge_share))
+        # The formula can be one off at the boundary (float rounding): agree with the test exactly.
+        while room > 0 and self.bridge_too_long(room, quoted_words + room):
+            room -= 1
+        while not self.bridge_too_long(room + 1, quoted_words + room + 1):
+            room += 1
+        return room
+
+    def sources_for_one_theme(self) -> int:
+        """Distinct sources a story claiming one theme needs: C4, and C11 for that theme."""
+        return max(self.min_sources, self.min_theme_sources)
+
+
+def over_video_cap(total_words: int, media) -> bool:
+    """C15: a story published as a video may not run past the cap."""
+    return "video" in media and total_words > VIDEO_WORD_CAP
 
 
 def _pct(share: float) -> str:
@@ -25,7 +80,7 @@ def check_composites(project: Project, composites: list[Composite]) -> list[Find
 
 
 def check_one(project: Project, composite: Composite) -> list[Finding]:
-    rules = project.config.rules
+    rules = Limits.of(project)
     story, stats = composite.story, composite.stats
     found: list[Finding] = []
 
@@ -46,13 +101,13 @@ def check_one(project: Project, composite: Composite) -> list[Finding]:
             "add excerpts from other interviews so that no one person's story is told", story.body_line)
     for source_id in stats.sources:
         share = stats.source_share(source_id)
-        if share > rules.max_source_share:
+        if rules.dominates(stats.source_words[source_id], stats.quoted_words):
             add("C5", f"source {source_id} supplies {_pct(share)} of the quoted words "
                       f"({stats.source_words[source_id]} of {stats.quoted_words}); the limit is "
                       f"{_pct(rules.max_source_share)}",
                 f"shorten or replace some of {source_id}'s excerpts, or add words from other sources",
                 _first_line(composite, source_id))
-    if stats.bridge_share > rules.max_bridge_share:
+    if rules.bridge_too_long(stats.bridge_words, stats.total_words):
         add("C3", f"bridge text is {_pct(stats.bridge_share)} of the words ({stats.bridge_words} of "
                   f"{stats.total_words}); the limit is {_pct(rules.max_bridge_share)}",
             "cut connecting text or headings, or quote more: the story should be told in participants' words",
@@ -82,9 +137,8 @@ def check_one(project: Project, composite: Composite) -> list[Finding]:
                 what = "composite use" if not source.consent.composite else medium
                 add("C12", f"uses excerpt {excerpt.id} from source {source.id}, who has not consented to {what}",
                     f"remove excerpt {excerpt.id}, or take `{medium}` out of the story's media", segment.line)
-    video_cap = 750
-    if "video" in story.media and stats.total_words > video_cap:
-        add("C15", f"is {stats.total_words} words; a video script is capped at {video_cap}",
+    if over_video_cap(stats.total_words, story.media):
+        add("C15", f"is {stats.total_words} words; a video script is capped at {VIDEO_WORD_CAP}",
             "shorten the story, or publish it on the site only (`media: [site]`)")
     return found
 
