@@ -115,8 +115,8 @@ def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], priv
 
 @main.command()
 @project_option
-@click.option("--only", type=OutputChoice(), help="Build only this output: the site or the videos.")
-@click.option("--story", "slugs", multiple=True, metavar="SLUG", help="Build only this story (repeatable).")
+@click.option("--only", type=OutputChoice(), help="Build only this output: the videos, the site or the PDF report.")
+@click.option("--story", "slugs", multiple=True, metavar="SLUG", help="Build only this story (repeatable); the report is then one PDF per story.")
 @click.option("--drafts", is_flag=True, help="Publish draft stories too (marked DRAFT), for previews.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder instead of the project's build/.")

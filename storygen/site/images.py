@@ -16,7 +16,7 @@ from PIL import Image, ImageOps
 from ..errors import AssetError, RenderError
 from .cache import Cache, digest, file_digest
 from ..parallel import pmap
-from .public import slugify
+from ..public import slugify
 
 WIDTHS = (480, 960, 1600)
 JPEG_QUALITY = 82
