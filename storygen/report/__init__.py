@@ -15,6 +15,7 @@ from ..errors import AssetError, StorygenError
 from ..model import Composite, Project
 from ..options import BuildOptions
 from ..outputs import Output, RenderJob
+from ..pictures import locate_picture
 from ..public import slugify
 from . import content, pdf
 
@@ -25,29 +26,28 @@ def _shown(composites: list[Composite]) -> list[Composite]:
     return [c for c in composites if MEDIUM in c.story.media]
 
 
-def _story_file(composite: Composite) -> str:
-    return str(composite.story.origin.path) if composite.story.origin else f"story {composite.story.slug}"
-
-
 def preflight(project: Project, composites: list[Composite], options: BuildOptions) -> list[StorygenError]:
     """Pictures the report would embed: alt text (or decorative), inside the project, readable."""
     from PIL import Image
 
     problems: list[StorygenError] = []
-    wanted: list[tuple[str, Path, str]] = []
+    wanted: list[tuple[str, object, str]] = []
     settings = project.config.report
     if settings.logo:
-        wanted.append((settings.logo, project.root, "storygen.toml"))
+        wanted.append((settings.logo, lambda: pdf.locate_logo(project.root, settings.logo), "storygen.toml"))
+    assets = project.root / "assets"
     for composite in _shown(composites):
-        for picture in composite.story.images:
+        story = composite.story
+        for picture in story.images:
             if not picture.decorative and not picture.alt.strip():
-                problems.append(AssetError(f"image {picture.image!r} has no alt text", path=_story_file(composite),
+                problems.append(AssetError(f"image {picture.image!r} has no alt text", path=story.file,
                                            hint="add `alt:` describing the picture, or `decorative: yes`"))
-            wanted.append((picture.image, project.root / "assets", _story_file(composite)))
+            wanted.append((picture.image, lambda p=picture, s=story: locate_picture(assets, p.image, s.file),
+                           story.file))
     seen: set[Path] = set()
-    for name, base, where in wanted:
+    for name, find, where in wanted:
         try:
-            source = pdf.locate(project.root, base, name, where)
+            source = find()
             if source in seen:
                 continue
             seen.add(source)
@@ -71,11 +71,11 @@ def render(job: RenderJob) -> dict:
         paths = {}
         for composite in shown:
             for picture in composite.story.images:
-                source = pdf.locate(project.root, project.root / "assets", picture.image, _story_file(composite))
+                source = locate_picture(project.root / "assets", picture.image, composite.story.file)
                 paths[picture.image] = pictures.add(source)
         logo = None
         if project.config.report.logo:
-            logo = pictures.add(pdf.locate(project.root, project.root, project.config.report.logo, "storygen.toml"))
+            logo = pictures.add(pdf.locate_logo(project.root, project.config.report.logo))
         if job.options.slugs:
             for composite in shown:
                 with job.timings.phase("report.pdf", sub=True):

@@ -28,14 +28,15 @@ JPEG_QUALITY = 85
 PICTURE_VERSION = "1"     # bump when the preparation below changes
 
 
-def locate(root: Path, assets: Path, name: str, where: str) -> Path:
-    """A picture named in a story (relative to assets/) or in settings, checked to be inside."""
-    source = (assets / name).resolve()
+def locate_logo(root: Path, name: str) -> Path:
+    """`[report] logo`, a path from the project root, checked to be inside the project."""
+    source = (root / name).resolve()
     if not source.is_relative_to(root.resolve()):
-        raise AssetError(f"image {name!r} is outside the project", path=where,
-                         hint="keep pictures in the project's assets/ folder")
+        raise AssetError(f"[report] logo {name!r} is outside the project", path="storygen.toml",
+                         hint="keep the logo in the project, e.g. assets/logo.png")
     if not source.is_file():
-        raise AssetError(f"image {name!r} not found", path=where, hint="add the file or fix the path")
+        raise AssetError(f"[report] logo {name!r} not found", path="storygen.toml",
+                         hint="add the file or fix the path")
     return source
 
 
