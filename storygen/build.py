@@ -99,9 +99,17 @@ def check(project_root: Path, *, drafts: bool = False, slugs: tuple[str, ...] = 
     if options.slugs:
         composites = [c for c in composites if c.story.slug in options.slugs]
     with timings.phase("preflight"):
-        problems = [p for output in (only if only is not None else outputs.selected())
-                    for p in output.preflight(project, composites, options)]
+        problems = _once([p for output in (only if only is not None else outputs.selected())
+                          for p in output.preflight(project, composites, options)])
     return CheckResult(project, composites, findings, privacy, problems)
+
+
+def _once(problems: list[StorygenError]) -> list[StorygenError]:
+    """Each problem once: outputs that share an input (a story's picture) find the same fault."""
+    kept: dict[str, StorygenError] = {}
+    for problem in problems:
+        kept.setdefault(str(problem), problem)
+    return list(kept.values())
 
 
 def _guard(project: Project, composites: list[Composite]):

@@ -166,6 +166,11 @@ class Story:
     def hero(self) -> Picture | None:
         return self.images[0] if self.images else None
 
+    @property
+    def file(self) -> str:
+        """The story's file, project-relative, as every error about the story names it."""
+        return str(self.origin.path) if self.origin else f"narratives/stories/{self.slug}.md"
+
 
 @dataclass(frozen=True)
 class Segment:

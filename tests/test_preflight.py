@@ -82,6 +82,9 @@ def test_missing_picture(project):
     (project / "assets" / "photos" / "table.jpg").unlink()
     output = expect(project, "photos/table.jpg", "not found")
     assert "narratives/stories/time-to-listen.md" in output
+    # the site and the video both need the picture; the fault is the project's, said once
+    assert output.count("not found") == 1, output
+    assert str(project) not in output            # project-relative, as every other error
 
 
 def test_picture_that_is_not_a_picture(project):

@@ -16,6 +16,7 @@ from PIL import Image, ImageOps
 from ..errors import AssetError, RenderError
 from .cache import Cache, digest, file_digest
 from ..parallel import pmap
+from ..pictures import locate_picture
 from .public import slugify
 
 WIDTHS = (480, 960, 1600)
@@ -47,14 +48,7 @@ class Job:
 def locate(assets: Path, picture, story_file: str) -> Path:
     """The picture's file, checked: alt text (or decorative), inside assets/, present."""
     check_picture(picture, story_file)
-    source = (assets / picture.image).resolve()
-    if not source.is_relative_to(assets.resolve()):
-        raise AssetError(f"image {picture.image!r} is outside assets/", path=story_file,
-                         hint="images must live in the project's assets/ folder")
-    if not source.is_file():
-        raise AssetError(f"image {picture.image!r} not found in assets/", path=story_file,
-                         hint=f"add the file at assets/{picture.image} or fix the path")
-    return source
+    return locate_picture(assets, picture.image, story_file)
 
 
 def plan(assets: Path, picture, story_file: str, cache: Cache) -> Job:

@@ -154,8 +154,7 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
 
 def story_file(composite: Composite) -> str:
     """The story's file, as errors about it name it."""
-    story = composite.story
-    return str(story.origin.path) if story.origin else f"narratives/stories/{story.slug}.md"
+    return composite.story.file
 
 
 def check_slugs(composites: list[Composite]) -> None:

@@ -23,6 +23,7 @@ from . import audio, qc, voice
 from .audio import AudioFiles
 from .captions import to_srt, to_vtt
 from .encode import encode_video, mux, normalise_audio
+from ..pictures import locate_picture
 from .formats import DEFAULT_CAPS, Frame, format_tag, make_frame, normalise_format
 from .frames import Stills, contact_sheet, stream
 from .slides import Pictures, paginate
@@ -167,6 +168,7 @@ def preflight(project: Project, work: list[Job]) -> list[StorygenError]:
             pictures = Pictures(project.root / "assets", frame, job.composite.story.slug, cfg.max_upscale)
             for u in plan.units:
                 if u.picture is not None:
+                    locate_picture(project.root / "assets", u.picture.image, job.composite.story.file)
                     pictures.check(u.picture.image)
             if cfg.music:
                 files.check(project.root / "assets" / cfg.music, job.composite.story.slug)
