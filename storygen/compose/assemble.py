@@ -10,7 +10,6 @@ from __future__ import annotations
 import marshal
 import re
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from ..errors import ProjectError, StorygenError
 from ..sandbox import LimitExceeded, StorySandbox, plain
 from ..model import (Composite, CompositeStats, Excerpt, Project, Segment, Story, count_words)
 from ..project import did_you_mean
-from .select import query
+from .index import Allocation, SelectionIndex
 
 # A marker no author will type: private-use characters around an index.
 MARK = re.compile("\ue000(\\d+)\ue001")
@@ -69,14 +68,6 @@ def _compile(env: StorySandbox, story: Story, path: Path):
 def explicit_ids(story: Story) -> set[str]:
     """Ids a story names with excerpt("…"): other stories' queries leave these alone (C10)."""
     return set(EXPLICIT_ID.findall(story.body))
-
-
-class _Either:
-    def __init__(self, *containers):
-        self.containers = containers
-
-    def __contains__(self, item) -> bool:
-        return any(item in c for c in self.containers)
 
 
 def _compile_body(item: tuple[str, str, str]) -> bytes | None:
@@ -127,14 +118,18 @@ class ComposeTrace:
     queried: bool = False              # an excerpts(…) query ran: the result depends on the whole project
 
 
-def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), compiled=None,
+def compose(project: Project, story: Story, *, allocation: Allocation | None = None, compiled=None,
             trace: ComposeTrace | None = None) -> Composite:
     """Render one story to a Composite. Raises ProjectError for problems in the story file.
 
+    `allocation` answers the story's queries and says which excerpts other stories claimed
+    (C10); without one, a query skips only what this story used already.
     `compiled` is the body's code when the caller has it already (see `_precompile`).
     `trace`, when given, is filled in with what the composite depended on."""
     picked: list[tuple[Excerpt, int | None]] = []
     used: set[str] = set()
+    if allocation is None:
+        allocation = Allocation(SelectionIndex(project), {})
     env = story_environment(project)
     path = story.origin.path
 
@@ -183,8 +178,8 @@ def compose(project: Project, story: Story, *, claimed_elsewhere=frozenset(), co
             if code not in project.codes:
                 raise ProjectError(f"the story's query names unknown code `{code}`", path=path,
                                    line=calling_line(), hint=did_you_mean(code, project.codes, "the codebook"))
-        found = query(project, story, codes=codes, role=role, sector=sector, featured=featured,
-                      count=count, skip=_Either(used, claimed_elsewhere))
+        found = allocation.query(story, codes=codes, role=role, sector=sector, featured=featured,
+                                 count=count, used=used)
         return "".join(mark(item) for item in found)
 
     try:
@@ -284,17 +279,6 @@ def statistics(project: Project, story: Story, segments) -> CompositeStats:
                           theme_sources=theme_sources, duration_seconds=round(total / wpm * 60, 1))
 
 
-class _ClaimedElsewhere:
-    """Excerpt ids a story's queries must leave alone: taken by an earlier story, or named
-    explicitly by another story. A membership test, so no per-story set is ever built."""
-
-    def __init__(self, taken: set[str], named: Counter, own: set[str]):
-        self.taken, self.named, self.own = taken, named, own
-
-    def __contains__(self, excerpt_id: str) -> bool:
-        return excerpt_id in self.taken or self.named[excerpt_id] > (excerpt_id in self.own)
-
-
 def compose_all(project: Project, stories: list[Story], *, context: BuildContext | None = None) -> list[Composite]:
     """Compose several stories, sharing excerpts out so that queries never reuse one (C10).
 
@@ -307,10 +291,8 @@ def compose_all(project: Project, stories: list[Story], *, context: BuildContext
     story without excerpts(…) queries is kept and reused while the story, the excerpts
     it named, the codebook and the reading speed are unchanged.
     """
-    own_ids = {story.slug: explicit_ids(story) for story in project.stories}
-    named = Counter(i for ids in own_ids.values() for i in ids)
+    allocation = Allocation(SelectionIndex(project), {story.slug: explicit_ids(story) for story in project.stories})
     order = sorted(stories, key=lambda s: (not s.approved, s.slug))
-    taken: set[str] = set()
     by_slug = {}
     memo = _memo_for(project, context)
     reused = {story.slug: memo[story.slug][2] for story in order if _still_valid(memo.get(story.slug), story, project)}
@@ -318,15 +300,14 @@ def compose_all(project: Project, stories: list[Story], *, context: BuildContext
     for story in order:
         composite = reused.get(story.slug)
         if composite is None:
-            elsewhere = _ClaimedElsewhere(taken, named, own_ids.get(story.slug, set()))
             trace = ComposeTrace()
-            composite = compose(project, story, claimed_elsewhere=elsewhere, compiled=compiled.get(story.slug),
+            composite = compose(project, story, allocation=allocation, compiled=compiled.get(story.slug),
                                 trace=trace)
             if trace.queried:
                 memo.pop(story.slug, None)
             else:
                 memo[story.slug] = (story, trace.picked, composite)
-        taken.update(s.excerpt_id for s in composite.excerpt_segments)
+        allocation.commit(s.excerpt_id for s in composite.excerpt_segments)
         by_slug[story.slug] = composite
     if len(memo) > len(project.stories):        # story files were deleted or renamed
         live = {story.slug for story in project.stories}
