@@ -73,6 +73,10 @@ ON_DISK = (
               "hashes of texts and published files found clean (never a text or a span)",
               "a change of settings, code, word lists or private values starts a new file and removes "
               "the old one"),
+    CacheSpec("report", "storygen/report/pdf.py",
+              "blake2b of the picture file's bytes and PICTURE_VERSION",
+              "the picture scaled for print, without metadata (JPEG, or PNG when it has transparency)",
+              "a changed picture is a different key; never pruned"),
     CacheSpec("trash", "storygen/publish.py",
               "none: not a cache",
               "output folders a publish replaced, until a background process deletes them",
@@ -119,7 +123,7 @@ PER_BUILD = (
 # Functions whose results depend on their arguments alone (text, or storygen's own bundled
 # fonts): they can never be stale, so they are remembered module-wide, with a size bound.
 PURE_MEMOS = (
-    CacheSpec("storygen.site.public.slugify", "storygen/site/public.py",
+    CacheSpec("storygen.public.slugify", "storygen/public.py",
               "heading or theme text", "its anchor slug", "cannot be stale; 4,096 entries"),
     CacheSpec("storygen.site.cards._font", "storygen/site/cards.py",
               "(bold, size)", "the bundled DejaVu font at that size", "cannot be stale"),

@@ -10,6 +10,7 @@ import click
 
 from . import __version__, outputs
 from .errors import EXIT_BAD_INPUT, EXIT_FINDINGS, from_os_error
+from .model import MEDIA
 
 project_option = click.option(
     "--project", "project_root", type=click.Path(file_okay=False, path_type=Path), default=".",
@@ -115,8 +116,8 @@ def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], priv
 
 @main.command()
 @project_option
-@click.option("--only", type=OutputChoice(), help="Build only this output: the site or the videos.")
-@click.option("--story", "slugs", multiple=True, metavar="SLUG", help="Build only this story (repeatable).")
+@click.option("--only", type=OutputChoice(), help="Build only this output: the videos, the site or the PDF report.")
+@click.option("--story", "slugs", multiple=True, metavar="SLUG", help="Build only this story (repeatable); the report is then one PDF per story.")
 @click.option("--drafts", is_flag=True, help="Publish draft stories too (marked DRAFT), for previews.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder instead of the project's build/.")
@@ -210,8 +211,8 @@ def export_refi(project_root, out):
               help="Only excerpts coded with this sub-theme of the theme (repeatable).")
 @click.option("--exclude", multiple=True, metavar="ID",
               help="Never use this excerpt (repeatable, or several ids separated by commas).")
-@click.option("--media", multiple=True, type=click.Choice(["site", "video"]),
-              help="Where the story will be published (repeatable; default both). Sets the consent "
+@click.option("--media", multiple=True, type=click.Choice(list(MEDIA)),
+              help="Where the story will be published (repeatable; default all three). Sets the consent "
                    "needed and the length aimed at.")
 @click.option("--words", type=click.IntRange(1, 20000), metavar="N",
               help="About how long the finished story should be, quotes and bridge text together "

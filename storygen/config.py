@@ -69,6 +69,16 @@ class VideoConfig:
 
 
 @dataclass
+class ReportConfig:
+    """The report output (docs/report.md): the PDF's paper, accent colour and logo."""
+
+    paper: str = "a4"              # a4 | letter
+    accent: str = "#1d4f91"        # rules and the cover band (text stays black on white)
+    logo: str = path_setting()     # a PNG or JPEG from the project root, on the cover
+    logo_alt: str = ""             # the logo's alt text: required with a logo
+
+
+@dataclass
 class BuildConfig:
     output: str = "build"
 
@@ -128,6 +138,7 @@ class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
     video: VideoConfig = field(default_factory=VideoConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     build: BuildConfig = field(default_factory=BuildConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
@@ -268,6 +279,14 @@ def _validate(config: Config, path: Path) -> None:
     if not LANGUAGE.fullmatch(site.language):
         fail("site", "language", f"is {site.language!r}, which is not a language tag",
              'for example "en-GB", "cy" or "fr"')
+    report = config.report
+    if report.paper not in ("a4", "letter"):
+        fail("report", "paper", f"is {report.paper!r}", 'use "a4" or "letter"')
+    if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", report.accent):
+        fail("report", "accent", f"is {report.accent!r}, which is not a colour", 'for example "#1d4f91"')
+    if report.logo and not report.logo_alt.strip():
+        fail("report", "logo_alt", "is missing: the logo needs alt text",
+             'for example logo_alt = "The Listening Collective"')
     output = config.build.output
     if not output.strip() or any(ord(c) < 32 for c in output):
         fail("build", "output", f"is {output!r}, which is not a folder name", 'the default is "build"')

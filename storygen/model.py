@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 STATUSES = ("draft", "reviewed", "approved")
-MEDIA = ("site", "video")
+MEDIA = ("site", "video", "report")
 VOICES = ("first", "third")
 
 
@@ -72,8 +72,11 @@ class Consent:
     composite: bool = False
     web: bool = False
     video: bool = False
+    report: bool | None = None     # unstated: the `web` consent (a report is published like the site)
 
     def allows(self, medium: str) -> bool:
+        if medium == "report":
+            return self.composite and (self.web if self.report is None else self.report)
         return self.composite and getattr(self, "web" if medium == "site" else medium)
 
 

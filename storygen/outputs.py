@@ -34,6 +34,7 @@ class Registered:
 REGISTRY: tuple[Registered, ...] = (
     Registered("video", "storygen.video", "captioned videos, one per story and format"),
     Registered("site", "storygen.site", "the story site, with the 16:9 videos", reads=("video",)),
+    Registered("report", "storygen.report", "a print-ready, accessible PDF report of the stories"),
 )
 
 

@@ -190,7 +190,7 @@ def _read_sources(root: Path, path: Path) -> dict[str, Source]:
         fields = Fields(entry if isinstance(entry, Map) else _empty(line), rel, f"source `{source_id}`")
         fields.reject_unknown({"role", "sector", "attributes", "consent", "withdrawn"})
         consent = Fields(fields.table("consent"), rel, f"consent of `{source_id}`")
-        consent.reject_unknown({"composite", "web", "video"})
+        consent.reject_unknown({"composite", "web", "video", "report"})
         attributes = fields.table("attributes")
         for key, value in attributes.items():
             if not isinstance(value, str):
@@ -201,7 +201,8 @@ def _read_sources(root: Path, path: Path) -> dict[str, Source]:
             role=fields.text("role", required=True),
             sector=fields.text("sector", required=True),
             consent=Consent(composite=consent.flag("composite"), web=consent.flag("web"),
-                            video=consent.flag("video")),
+                            video=consent.flag("video"),
+                            report=consent.flag("report") if "report" in consent.map else None),
             withdrawn=fields.flag("withdrawn"),
             attributes=dict(sorted(attributes.items())),
             origin=Origin(rel, line),

@@ -58,7 +58,7 @@ def test_feedback_pool_drafts_a_balanced_story_in_chapters(tmp_path):
     text = path.read_text()
     assert passes_check(root)
     story = read_story(root, path, load_project(root).codes)
-    assert story.status == "draft" and story.themes == ("care",) and story.media == ("site", "video")
+    assert story.status == "draft" and story.themes == ("care",) and story.media == ("site", "video", "report")
     assert story.persona.role == "someone using local services" and story.persona.setting == "a public service"
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert headings == ["## Being listened to", "## Waiting", "## Money worries"]     # codebook order

@@ -1,7 +1,7 @@
 """The persona sentence on a story page and in its feed entry reads naturally for any role."""
 import pytest
 
-from storygen.site.public import persona_sentence
+from storygen.public import persona_sentence
 
 
 @pytest.mark.parametrize("role,setting,expected", [

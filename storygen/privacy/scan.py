@@ -32,6 +32,7 @@ from ..cache import cache_root, read_hashes, write_hashes
 from ..model import Composite, Finding, Origin, Project
 from ..parallel import pmap_shared
 from .detect import code_digest
+from .documents import DOCUMENT_SUFFIXES, document_text
 from .extract import (CAPTION_SUFFIXES, CODE_SUFFIXES, HTML_SUFFIXES, JSON_SUFFIXES, TEXT_SUFFIXES, XML_SUFFIXES,
                       caption_text, gunzip, html_text, is_fragment, json_strings, page_url, shown_on_page,
                       word_run, xml_text)
@@ -45,7 +46,9 @@ CHANNELS = ["HTML text and text attributes (alt, title, aria-label, content, …
             "XML / Atom / RSS / SVG text", "JSON strings (search index), gzip'd files unpacked",
             "Pagefind fragments: detectors over any text its page does not show word for word",
             "WebVTT and SRT cue text", "text transcripts", "image EXIF / XMP / comments / PNG text chunks, GPS",
-            "video and audio container metadata and subtitle tracks (ffmpeg -i)", "file and folder names",
+            "video and audio container metadata and subtitle tracks (ffmpeg -i)",
+            "PDF and DOCX: text layer, metadata, XMP, bookmarks, links, alt text, comments, headers, footers, "
+            "properties; every decompressed stream and part for private literals", "file and folder names",
             "raw bytes of every file for private literals (UTF-8, UTF-16)"]
 _REMOVE_IT = "remove it from the template, data or metadata that produced this file"
 # Rules guard_project reports besides check_composite's findings (long quotes, stale sign-offs).
@@ -215,6 +218,14 @@ class OutputScanner:
             for k, v in fields:            # technical keys: literals only (an encoder string is not a name)
                 if k in TECHNICAL_KEYS:
                     out += self._literal_only(v, rel, f"container metadata {k}")
+        elif suffix in DOCUMENT_SUFFIXES:     # compressed inside: unpacked by privacy.documents
+            document = document_text(path)
+            chunks += document.chunks
+            for channel, value in document.technical:
+                out += self._literal_only(value, rel, channel)
+            for channel, part in document.parts:
+                out += [_finding("R5", rel, hit.span, f"{channel}: {hit.label}", _REMOVE_IT)
+                        for hit in self.literals.find_bytes(part, binary=True)]
         elif not binary:
             text = data.decode("utf-8", errors="replace")
             if suffix in HTML_SUFFIXES:

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from html import escape
 
 from .env import markdown
-from .public import build_date
+from ..public import build_date
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -17,7 +17,7 @@ from ..errors import AssetError, RenderError
 from .cache import Cache, digest, file_digest
 from ..parallel import pmap
 from ..pictures import locate_picture
-from .public import slugify
+from ..public import slugify
 
 WIDTHS = (480, 960, 1600)
 JPEG_QUALITY = 82

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..parallel import pmap_shared
 from .cache import Cache, digest
 from .env import markdown, render
-from .public import paragraphs, slugify
+from ..public import paragraphs, slugify
 
 # Ids the story template uses itself; chapter anchors must not collide with them.
 RESERVED_IDS = {"main", "story-title", "content-note", "disclosure", "persona-heading",
@@ -216,7 +216,7 @@ def _theme_summary(theme: dict) -> dict:
 
 def theme_record(code, subcodes, stories: list[dict], quotes: list[dict]) -> dict:
     """The public data of one theme page."""
-    from .public import theme_ref
+    from ..public import theme_ref
 
     ref = theme_ref(code)
     return dict(ref, description=code.description,

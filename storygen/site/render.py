@@ -19,7 +19,8 @@ from ..errors import RenderError
 from ..model import Composite, Project
 from ..outputs import LivePreview
 from ..timings import Timings
-from . import cards, feeds, images, links, media, pages, public, search
+from .. import public
+from . import cards, feeds, images, links, media, pages, search
 from .cache import Cache, file_digest
 from .env import FONTS, STATIC, make_env, theme_fingerprint
 from .output import Output

@@ -9,6 +9,8 @@ shows as a diff here, intended or not. What is compared:
 - the search fragments Pagefind writes (gzip-compressed JSON), decompressed and
   keyed by page address, so a Pagefind release that renames its files does not
   count as a change of ours; the rest of Pagefind's bundle by kind of file only;
+- the report's PDF by its text layer (PDFium) and its pages, title, language and
+  top-level bookmarks (qpdf);
 - binary outputs by their probed properties: videos by what ffmpeg reports
   (read through moviepy's probe: codec, profile, size, frame rate, frame count,
   audio rate, duration within a tolerance), pictures by format, size and mode;
@@ -126,6 +128,9 @@ def snapshot(out: Path) -> dict[str, str]:
             properties[rel] = probe_video(path)
         elif suffix in IMAGE_SUFFIXES:
             properties[rel] = probe_image(path)
+        elif suffix == ".pdf":
+            texts[rel + ".txt"] = pdf_text(path)
+            properties[rel] = probe_pdf(path)
         else:
             properties[rel] = {"bytes": path.stat().st_size}
     texts["properties.json"] = _json(properties)
@@ -172,6 +177,27 @@ def probe_image(path: Path) -> dict:
 
     with Image.open(path) as image:
         return {"format": image.format, "size": list(image.size), "mode": image.mode}
+
+
+def pdf_text(path: Path) -> str:
+    """A PDF's text layer as PDFium reads it, page by page."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return "".join(f"--- page {n} ---\n{page.get_textpage().get_text_range().replace(chr(13), '')}\n"
+                       for n, page in enumerate(document, 1))
+    finally:
+        document.close()
+
+
+def probe_pdf(path: Path) -> dict:
+    """What qpdf reads of a PDF's document-level structure: pages, title, language, bookmarks."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf, pdf.open_outline() as outline:
+        return {"pages": len(pdf.pages), "title": str(pdf.docinfo.get("/Title", "")),
+                "lang": str(pdf.Root.get("/Lang", "")), "bookmarks": [item.title for item in outline.root]}
 
 
 # --- comparing ------------------------------------------------------------------

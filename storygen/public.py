@@ -1,6 +1,7 @@
-"""The privacy boundary of the site: composites in, public plain data out.
+"""The privacy boundary of the published outputs: composites in, public plain data out.
 
-Everything the site renders goes through this module. It copies only a story's
+Everything the site and the report render goes through this module (it is
+shared here, outside both, so neither imports the other). It copies only a story's
 public fields, the text of its segments and its counts into plain dicts (JSON
 data, so it can be hashed for the cache). A Segment's private provenance
 (`excerpt_id`, `source_id`, `text_hash`) is never copied out of here, so no
@@ -15,7 +16,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timezone
 
-from ..model import Code, Composite, Project
+from .model import Code, Composite, Project
 
 # Colours reach a `style` attribute; only plain hex colours may pass.
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")

@@ -1,0 +1,278 @@
+"""The report output: the sample's PDF read back with PDFium (text) and qpdf (structure, metadata).
+
+Every check reads the real file the real build wrote: the text layer, the tag
+tree, the bookmarks, the document language and metadata. Nothing is mocked.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pypdfium2
+import pytest
+
+import golden
+from projectkit import edit, write_project
+from storygen.model import normalise_text
+from storygen.project import load_project
+
+EPOCH = golden.EPOCH
+
+
+def run_build(project: Path, *args, cache: Path, out: Path | None = None, epoch: str | None = EPOCH):
+    env = {**os.environ, "STORYGEN_CACHE_DIR": str(cache), "TZ": "UTC"}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    if epoch:
+        env["SOURCE_DATE_EPOCH"] = epoch
+    command = [sys.executable, "-m", "storygen", "build", "--project", str(project), "--force", *map(str, args)]
+    if out is not None:
+        command += ["--out", str(out)]
+    return subprocess.run(command, capture_output=True, text=True, env=env)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample project, copied and built with `--only report`."""
+    work = tmp_path_factory.mktemp("report")
+    project = golden.copy_sample(work / "project")
+    done = run_build(project, "--only", "report", cache=work / "cache")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return project
+
+
+@pytest.fixture(scope="module")
+def pdf_path(sample) -> Path:
+    files = sorted((sample / "build" / "report").glob("*.pdf"))
+    assert [f.name for f in files] == ["stories-of-change.pdf"]
+    return files[0]
+
+
+def pdf_text(path: Path) -> str:
+    """The text layer, page after page, as PDFium reads it (what copy and paste and screen readers get)."""
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+def flat(text: str) -> str:
+    return " ".join(text.replace("\u00ad", "").split())
+
+
+def tags(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    """Every structure element, in reading order."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, pikepdf.Array):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            found.append(node)
+            if "/K" in node:
+                walk(node.K)
+    walk(pdf.Root.StructTreeRoot.K)
+    return found
+
+
+def bookmarks(pdf: pikepdf.Pdf) -> list[tuple[int, str]]:
+    with pdf.open_outline() as outline:
+        out = []
+
+        def walk(items, depth):
+            for item in items:
+                out.append((depth, item.title))
+                walk(item.children, depth + 1)
+        walk(outline.root, 1)
+        return out
+
+
+def published(project: Path) -> list:
+    loaded = load_project(project)
+    return [s for s in loaded.stories if s.approved and "report" in s.media], loaded
+
+
+# --- the sample's PDF ---------------------------------------------------------------
+
+def test_each_story_is_in_full_with_its_excerpts_in_order_and_the_disclosure(sample, pdf_path):
+    from storygen.compose.assemble import compose_all
+
+    stories, project = published(sample)
+    text = flat(pdf_text(pdf_path))
+    start = text.index("Appendix: the themes in numbers", text.index("Contents") + 10)  # past the contents
+    start = text.index("Stories " + stories[0].title)         # the part heading, then the first story
+    assert start < text.rindex("Appendix: the themes in numbers")
+    for composite in compose_all(project, stories):
+        at = text.index(composite.story.title + " " + composite.story.summary, start)
+        disclosure = (f"A composite of {composite.contributors} accounts; names and details changed. "
+                      f"{composite.story.persona.name} is not a real person")
+        assert disclosure in text[at:at + 2000]
+        for segment in composite.excerpt_segments:
+            words = normalise_text(segment.text)
+            found = text.find(words, at)
+            assert found > at, f"excerpt not found in order in {composite.story.slug}: {words[:60]}"
+            at = found + len(words)
+        assert text.count(disclosure) >= 2          # at the top of the story and after it
+
+
+def test_cover_contents_method_themes_and_appendix(sample, pdf_path):
+    text = flat(pdf_text(pdf_path))
+    assert text.startswith("Stories of change Composite stories about public services")
+    assert "The Listening Collective" in text and "1 January 2026" in text       # the cover's date: the epoch
+    assert "Contents" in text and "How these stories were made" in text
+    assert "Every story draws on at least 3 people" in text
+    for theme in ("A holistic approach to wellbeing", "Working together", "Turning off targets"):
+        assert text.count(theme) >= 3             # contents, chapter, appendix table
+    assert "Theme Stories Excerpts People" in text
+
+
+def test_tagged_structure_headings_figures_language(pdf_path):
+    with pikepdf.open(pdf_path) as pdf:
+        assert str(pdf.Root.Lang) == "en-GB"
+        assert pdf.Root.MarkInfo.Marked is True
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle is True     # the title, not the file name
+        elements = tags(pdf)
+        kinds = [str(e.S) for e in elements]
+        for kind in ("/H1", "/H2", "/H3", "/BlockQuote", "/Figure", "/Table", "/TH", "/Link", "/L"):
+            assert kind in kinds, kind
+        figures = [str(e.Alt) for e in elements if e.S == "/Figure"]
+        sample = golden.REPO / "narratives" / "stories"
+        alts = re.findall(r"^\s+alt: (.+)$", (sample / "asked-what-mattered.md").read_text(), re.M)
+        assert alts and alts[0] in figures and len(figures) == 3
+        assert "pdfuaid:part>1<" in pdf.open_metadata().__str__().replace(" ", "") or \
+            pdf.open_metadata().get("pdfuaid:part") == "1"
+
+
+def test_bookmarks_are_the_chapters(sample, pdf_path):
+    stories, _ = published(sample)
+    with pikepdf.open(pdf_path) as pdf:
+        marks = bookmarks(pdf)
+    top = [title for depth, title in marks if depth == 1]
+    assert top == ["How these stories were made", "Themes", "Stories", "Appendix: the themes in numbers"]
+    assert [title for depth, title in marks if depth == 2][-len(stories):] == [s.title for s in stories]
+    # Links inside the document: each theme's list of stories points at the story's chapter.
+    with pikepdf.open(pdf_path) as pdf:
+        links = [a for page in pdf.pages for a in page.get("/Annots", []) if a.get("/Subtype") == "/Link"]
+    assert links
+
+
+def test_metadata_names_nobody_and_no_private_id_is_anywhere(sample, pdf_path):
+    from storygen.privacy.documents import document_text
+
+    with pikepdf.open(pdf_path) as pdf:
+        info = {str(k): str(v) for k, v in pdf.docinfo.items()}
+        xmp = str(pdf.open_metadata())
+    assert info["/Title"] == "Stories of change"
+    assert set(info) <= {"/Title", "/Creator", "/CreationDate", "/ModDate"}
+    assert info["/Creator"].startswith("Typst ")                   # the program, never a person or machine
+    assert "dc:creator" not in xmp and os.uname().nodename not in xmp
+    _, project = published(sample)
+    everything = document_text(pdf_path)
+    blob = "\n".join(text for _, text in everything.chunks + everything.technical)
+    blob_bytes = b"\n".join(part for _, part in everything.parts)
+    for source in project.sources:
+        assert not re.search(rf"\b{re.escape(source)}\b", blob), source
+    for excerpt in project.excerpts.values():
+        assert excerpt.id not in blob and excerpt.id.encode() not in blob_bytes
+        assert excerpt.text_hash not in blob
+
+
+def test_two_builds_give_the_same_bytes(sample, pdf_path, tmp_path):
+    again = run_build(sample, "--only", "report", cache=tmp_path / "cache", out=tmp_path / "out")
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "out" / "report" / pdf_path.name).read_bytes() == pdf_path.read_bytes()
+
+
+def test_one_story_alone(sample, tmp_path):
+    done = run_build(sample, "--only", "report", "--story", "room-to-do-the-job", cache=tmp_path / "c",
+                     out=tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    files = [p.name for p in (tmp_path / "out" / "report").iterdir()]
+    assert files == ["room-to-do-the-job.pdf"]
+    path = tmp_path / "out" / "report" / files[0]
+    text = flat(pdf_text(path))
+    assert text.startswith("Room to do the job properly") and "Appendix" not in text
+    with pikepdf.open(path) as pdf:
+        assert str(pdf.docinfo["/Title"]) == "Room to do the job properly"
+        assert bookmarks(pdf)[0] == (1, "Room to do the job properly")
+
+
+# --- small projects: consent, privacy, bad input ----------------------------------------
+
+REPORT_STORY_MEDIA = ("media: [site, video]", "media: [report]")
+
+
+@pytest.fixture
+def small(tmp_path):
+    project = write_project(tmp_path / "proj")
+    edit(project / "narratives" / "stories" / "time-to-listen.md", *REPORT_STORY_MEDIA)
+    return project
+
+
+def test_interview_text_is_set_as_text_never_as_typst(small, tmp_path):
+    hostile = '#panic("boom") $x^2$ *bold* <label> = not a heading #read("/etc/hostname") \\ ]['
+    excerpts = small / "narratives" / "excerpts" / "S01.yaml"      # S01-01's first line, replaced
+    excerpts.write_text(re.sub(r"(    text: \|\n      )(.*)",
+                                 lambda m: m.group(1) + hostile + " " + " ".join(m.group(2).split()[:13]),
+                                 excerpts.read_text(), 1))
+    done = run_build(small, "--only", "report", cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = flat(pdf_text(small / "build" / "report" / "test-stories.pdf"))
+    assert hostile in text
+
+
+def test_consent_for_the_report_follows_web_unless_stated(small, tmp_path):
+    sources = small / "narratives" / "sources.yaml"
+    edit(sources, "S01: {role: staff, sector: council, consent: {composite: yes, web: yes, video: yes}}",
+         "S01: {role: staff, sector: council, consent: {composite: yes, web: yes, video: yes, report: no}}")
+    done = run_build(small, "--only", "report", cache=tmp_path / "cache")
+    assert done.returncode == 1
+    assert "C12" in done.stderr and "S01-01" in done.stderr and "report" in done.stderr
+    assert not (small / "build").exists()
+    edit(sources, "report: no}", "report: yes}")
+    assert run_build(small, "--only", "report", cache=tmp_path / "cache").returncode == 0
+    edit(sources, "web: yes, video: yes, report: yes}", "web: no, video: yes}")      # unstated: web's answer
+    assert run_build(small, "--only", "report", cache=tmp_path / "cache").returncode == 1
+
+
+def test_a_source_id_planted_in_bridge_text_stops_the_build(small, tmp_path):
+    assert run_build(small, "--only", "report", cache=tmp_path / "cache").returncode == 0
+    before = (small / "build" / "report" / "test-stories.pdf").read_bytes()
+    edit(small / "narratives" / "stories" / "time-to-listen.md", "front desk for years.",
+         "front desk for years, like S04 said.")
+    done = run_build(small, "--only", "report", cache=tmp_path / "cache")
+    assert done.returncode == 1 and "S04" in done.stderr
+    assert (small / "build" / "report" / "test-stories.pdf").read_bytes() == before
+
+
+def test_the_output_scan_reads_the_pdf_and_names_it(small, tmp_path):
+    """A private value only the PDF carries (the logo's alt text, set in storygen.toml) is found there."""
+    shutil.copy(golden.REPO / "assets" / "images" / "two-chairs.jpg", small / "assets" / "logo.jpg")
+    with open(small / "storygen.toml", "a") as fh:
+        fh.write('\n[report]\nlogo = "assets/logo.jpg"\nlogo_alt = "Logo for interview S05-02"\n')
+    done = run_build(small, "--only", "report", cache=tmp_path / "cache")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "test-stories.pdf" in done.stderr and "S05-02" in done.stderr and "R5" in done.stderr
+    assert not (small / "build" / "report").exists()
+
+
+def test_check_names_a_missing_picture_or_logo(small, tmp_path):
+    with open(small / "storygen.toml", "a") as fh:
+        fh.write('\n[report]\nlogo = "assets/missing.png"\nlogo_alt = "Our logo"\n')
+    env = {**os.environ, "STORYGEN_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "storygen", "check", "--project", str(small)],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "storygen.toml" in done.stderr and "missing.png" in done.stderr
+
+
+def test_bad_report_settings_name_the_line(small, tmp_path):
+    with open(small / "storygen.toml", "a") as fh:
+        fh.write('\n[report]\npaper = "A5"\n')
+    done = run_build(small, "--only", "report", cache=tmp_path / "cache")
+    assert done.returncode == 2 and "report.paper" in done.stderr and 'use "a4" or "letter"' in done.stderr
