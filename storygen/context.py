@@ -20,8 +20,9 @@ class BuildContext:
     # Parsed YAML trees by (file, line offset): (text, tree). yamlfile.load_yaml reuses a
     # tree while its file's text is unchanged; load_project drops files no longer read.
     yaml_trees: dict = field(default_factory=dict)
-    # Composites of stories without excerpts(…) queries, by slug: (story, excerpts named,
-    # composite); valid while the codebook and reading speed are `compose_basis`.
+    # What composing each story did, by slug (compose/memo.py Trace: its calls and what they
+    # returned, its composite); replayed by the next build to reuse what did not change.
+    # Valid while the codebook and reading speed are `compose_basis`.
     composites: dict = field(default_factory=dict)
     compose_basis: tuple | None = None
     # Each output's own memory between builds, by output name (see storygen/outputs.py):

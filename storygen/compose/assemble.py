@@ -10,7 +10,6 @@ from __future__ import annotations
 import marshal
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -23,6 +22,7 @@ from ..sandbox import LimitExceeded, StorySandbox, plain
 from ..model import (Composite, CompositeStats, Excerpt, Project, Segment, Story, count_words)
 from ..project import did_you_mean
 from .index import Allocation, SelectionIndex
+from .memo import Trace, TraceStore, excerpt_digest
 
 # A marker no author will type: private-use characters around an index.
 MARK = re.compile("\ue000(\\d+)\ue001")
@@ -110,24 +110,17 @@ def _precompile(project: Project, stories: list[Story]) -> dict:
     return codes
 
 
-@dataclass
-class ComposeTrace:
-    """What composing one story depended on, for deciding whether it can be reused."""
-
-    picked: tuple[Excerpt, ...] = ()   # the excerpts used, in order
-    queried: bool = False              # an excerpts(…) query ran: the result depends on the whole project
-
-
 def compose(project: Project, story: Story, *, allocation: Allocation | None = None, compiled=None,
-            trace: ComposeTrace | None = None) -> Composite:
+            trace: Trace | None = None) -> Composite:
     """Render one story to a Composite. Raises ProjectError for problems in the story file.
 
     `allocation` answers the story's queries and says which excerpts other stories claimed
     (C10); without one, a query skips only what this story used already.
     `compiled` is the body's code when the caller has it already (see `_precompile`).
-    `trace`, when given, is filled in with what the composite depended on."""
+    `trace`, when given, is filled in with what the composite depended on (see memo.py)."""
     picked: list[tuple[Excerpt, int | None]] = []
     used: set[str] = set()
+    calls: list[tuple] = []
     if allocation is None:
         allocation = Allocation(SelectionIndex(project), {})
     env = story_environment(project)
@@ -158,11 +151,10 @@ def compose(project: Project, story: Story, *, allocation: Allocation | None = N
             raise ProjectError(f"the story uses excerpt `{excerpt_id}`, which does not exist",
                                path=path, line=calling_line(),
                                hint=did_you_mean(excerpt_id, project.excerpts, "an excerpts file"))
+        calls.append((("excerpt", excerpt_id), (excerpt_id,)))
         return mark(project.excerpts[excerpt_id])
 
     def excerpts(codes=(), role=None, sector=None, featured=None, count=None) -> str:
-        if trace is not None:
-            trace.queried = True
         example = 'excerpts(codes=["theme-id"], role="staff", count=2)'
         codes = (codes,) if isinstance(codes, str) else tuple(codes) if isinstance(codes, (list, tuple)) else None
         if codes is None or not all(isinstance(c, str) for c in codes):
@@ -180,6 +172,8 @@ def compose(project: Project, story: Story, *, allocation: Allocation | None = N
                                    line=calling_line(), hint=did_you_mean(code, project.codes, "the codebook"))
         found = allocation.query(story, codes=codes, role=role, sector=sector, featured=featured,
                                  count=count, used=used)
+        calls.append((("excerpts", (("codes", codes), ("role", role), ("sector", sector), ("featured", featured),
+                                    ("count", count))), tuple(e.id for e in found)))
         return "".join(mark(item) for item in found)
 
     try:
@@ -221,7 +215,9 @@ def compose(project: Project, story: Story, *, allocation: Allocation | None = N
                            line=_error_line(exc, story), hint="check the expression on that line") from None
     segments = tuple(_segments(rendered, picked, project))
     if trace is not None:
-        trace.picked = tuple(item for item, _ in picked)
+        trace.calls, trace.rendered = tuple(calls), rendered
+        trace.lines = tuple(line for _, line in picked)
+        trace.digests = {item.id: excerpt_digest(item) for item, _ in picked}
     return Composite(story=story, segments=segments, stats=statistics(project, story, segments))
 
 
@@ -287,47 +283,39 @@ def compose_all(project: Project, stories: list[Story], *, context: BuildContext
     story already took. Approved stories therefore come out the same whether or
     not drafts are being built alongside them.
 
-    With a `context` (`storygen serve` keeps one between rebuilds), the composite of a
-    story without excerpts(…) queries is kept and reused while the story, the excerpts
-    it named, the codebook and the reading speed are unchanged.
+    With a `context` (every build has one; `storygen serve` keeps it between rebuilds),
+    a story is composed again only when replaying what it did last time (memo.py) shows
+    that a call would now return something else or an excerpt it used has changed;
+    otherwise its composite is reused, the same as composing it would make.
     """
     allocation = Allocation(SelectionIndex(project), {story.slug: explicit_ids(story) for story in project.stories})
     order = sorted(stories, key=lambda s: (not s.approved, s.slug))
+    store = TraceStore(project, context)
+    # Compile, over the CPUs, the bodies of stories whose last trace cannot hold (the rest are
+    # compiled one by one if a replay fails).
+    compiled = _precompile(project, [story for story in order
+                                     if (t := store.get(story.slug)) is None or t.story != story])
     by_slug = {}
-    memo = _memo_for(project, context)
-    reused = {story.slug: memo[story.slug][2] for story in order if _still_valid(memo.get(story.slug), story, project)}
-    compiled = _precompile(project, [story for story in order if story.slug not in reused])
     for story in order:
-        composite = reused.get(story.slug)
-        if composite is None:
-            trace = ComposeTrace()
+        trace = store.get(story.slug)
+        if trace is not None and trace.replay(story, project, allocation) is not None:
+            composite = trace.composite or _rebuild(project, story, trace)
+            trace.composite = composite
+        else:
+            trace = Trace(story)
             composite = compose(project, story, allocation=allocation, compiled=compiled.get(story.slug),
                                 trace=trace)
-            if trace.queried:
-                memo.pop(story.slug, None)
-            else:
-                memo[story.slug] = (story, trace.picked, composite)
+            trace.composite = composite
+            store.put(trace)
         allocation.commit(s.excerpt_id for s in composite.excerpt_segments)
         by_slug[story.slug] = composite
-    if len(memo) > len(project.stories):        # story files were deleted or renamed
-        live = {story.slug for story in project.stories}
-        for slug in [slug for slug in memo if slug not in live]:
-            del memo[slug]
+    store.save()
     return [by_slug[story.slug] for story in stories]
 
 
-def _memo_for(project: Project, context: BuildContext | None) -> dict:
-    """The context's composites, emptied when what every composite depends on changed."""
-    if context is None:
-        return {}
-    basis = (project.codes, project.config.rules.words_per_minute)
-    if context.compose_basis != basis:
-        context.composites.clear()
-        context.compose_basis = basis
-    return context.composites
-
-
-def _still_valid(entry, story: Story, project: Project) -> bool:
-    if entry is None or entry[0] != story:
-        return False
-    return all(project.excerpts.get(item.id) == item for item in entry[1])
+def _rebuild(project: Project, story: Story, trace: Trace) -> Composite:
+    """The composite a replayed trace stands for, from the template's output and the current
+    excerpts (the disk copy of a trace keeps no excerpt text)."""
+    items = [project.excerpts[excerpt_id] for (_, ids) in trace.calls for excerpt_id in ids]
+    segments = tuple(_segments(trace.rendered, list(zip(items, trace.lines)), project))
+    return Composite(story=story, segments=segments, stats=statistics(project, story, segments))
