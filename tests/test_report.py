@@ -394,3 +394,40 @@ def test_the_review_pack_opens_in_libreoffice(review, tmp_path):
     for path in files:
         text = flat(pdf_text(tmp_path / "pdf" / (path.stem + ".pdf")))
         assert "review copy" in text and "A composite of" in text and "Duration (estimated, spoken)" in text
+
+
+# --- consent for the report through import and export -----------------------------------
+
+def test_import_records_report_consent_only_when_stated_and_says_so(project, tmp_path):
+    from importkit import loaded, quiet_import
+
+    rows = "excerpt_id,source_id,text,codes,consent_composite,consent_web,consent_video,consent_report\r\n" \
+           "N01-01,N01,We started asking.,working-together,yes,yes,yes,no\r\n" \
+           "N02-01,N02,We stopped counting.,working-together,yes,yes,no,\r\n"
+    (tmp_path / "x.csv").write_text(rows, encoding="utf-8")
+    summary = quiet_import(project, "csv", tmp_path / "x.csv")
+    sources = loaded(project).sources
+    assert sources["N01"].consent.report is False and not sources["N01"].usable_for("report")
+    assert sources["N02"].consent.report is None and sources["N02"].usable_for("report")  # follows web
+    assert "consent for the report not stated for 1 new source(s) (N02)" in summary.output
+    assert "report: no" in (project / "narratives" / "sources.yaml").read_text()
+
+
+def test_export_refi_carries_stated_report_consent_and_round_trips(project, tmp_path):
+    import zipfile
+
+    from click.testing import CliRunner
+    from importkit import empty_project, loaded, quiet_import
+    from storygen.cli import main
+
+    edit(project / "narratives" / "sources.yaml", "S02: {role: staff, sector: health, consent: {composite: yes, "
+         "web: yes, video: yes}}", "S02: {role: staff, sector: health, consent: {composite: yes, web: yes, "
+         "video: yes, report: no}}")
+    out = tmp_path / "p.qdpx"
+    assert CliRunner().invoke(main, ["export", "refi", "--project", str(project), str(out)]).exit_code == 0
+    assert 'name="consent_report"' in zipfile.ZipFile(out).read("project.qde").decode()
+    fresh = empty_project(tmp_path / "fresh")
+    quiet_import(fresh, "refi", out)
+    before, after = loaded(project).sources, loaded(fresh).sources
+    assert {k: s.consent for k, s in before.items()} == {k: s.consent for k, s in after.items()}
+    assert after["S02"].consent.report is False and after["S01"].consent.report is None
