@@ -225,7 +225,7 @@ class OutputScanner:
                 out += self._literal_only(value, rel, channel)
             for channel, part in document.parts:
                 out += [_finding("R5", rel, hit.span, f"{channel}: {hit.label}", _REMOVE_IT)
-                        for hit in self.literals.find_bytes(part, binary=True)]
+                        for hit in self.literals.find_bytes(part, binary=b"\x00" in part[:4096])]
         elif not binary:
             text = data.decode("utf-8", errors="replace")
             if suffix in HTML_SUFFIXES:
