@@ -188,7 +188,7 @@ def build(project_root: Path, options: BuildOptions | None = None, *, context: B
             folders[output.name].mkdir(parents=True, exist_ok=True)
             job = RenderJob(project, composites, folders[output.name], options, folders,
                             memory=context.memory_for(output), timings=timings, progress=progress,
-                            scanned_after=scanned)
+                            scanned_after=scanned, private=stage / "private")
             with timings.phase(f"render.{output.name}"):
                 result.rendered[output.name] = output.render(job)
         with timings.phase("scan"):

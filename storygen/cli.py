@@ -128,10 +128,14 @@ def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], priv
 @click.option("--burn-captions/--no-burn-captions", default=None, help="Burn captions into the video picture.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Render this many videos at once (one process each).")
+@click.option("--with-provenance", is_flag=True,
+              help="Also write the private review pack: each story in Word with a comment on every "
+                   "excerpt naming its source and id, in build/private/review/ (never published).")
 @click.option("--timings", is_flag=True, help="Print how long each phase took.")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed since the last build.")
-def build(project_root, only, slugs, drafts, out, formats, quality, burn_captions, jobs, timings, force):
-    """Check everything, then write the site and videos into build/.
+def build(project_root, only, slugs, drafts, out, formats, quality, burn_captions, jobs, with_provenance,
+          timings, force):
+    """Check everything, then write the site, the videos and the report into build/.
 
     Nothing is published unless every check passes, and a failed build leaves
     the previous build/ exactly as it was. When no input, option or tool changed
@@ -141,7 +145,7 @@ def build(project_root, only, slugs, drafts, out, formats, quality, burn_caption
 
     clock = Timings()
     options = BuildOptions(only=only, slugs=slugs, drafts=drafts, out=out, formats=formats, quality=quality,
-                           burn_captions=burn_captions, jobs=jobs)
+                           burn_captions=burn_captions, jobs=jobs, with_provenance=with_provenance)
     result = run_build(project_root, options, timings=clock, reuse=not force)
     if timings:
         click.echo(clock.table(), err=True)

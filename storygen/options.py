@@ -22,6 +22,7 @@ class BuildOptions:
     quality: str | None = None              # video quality: final | draft; None: video.quality
     burn_captions: bool | None = None       # None: video.burn_captions
     jobs: int = 1                           # videos rendered at once
+    with_provenance: bool = False           # also the private review pack (build/private/review/)
 
     def fingerprint_data(self) -> dict:
         """Every field, as JSON-ready values (for the up-to-date fingerprint)."""

@@ -34,7 +34,7 @@ class Registered:
 REGISTRY: tuple[Registered, ...] = (
     Registered("video", "storygen.video", "captioned videos, one per story and format"),
     Registered("site", "storygen.site", "the story site, with the 16:9 videos", reads=("video",)),
-    Registered("report", "storygen.report", "a print-ready, accessible PDF report of the stories"),
+    Registered("report", "storygen.report", "a print-ready, accessible PDF report and a Word review pack"),
 )
 
 
@@ -60,6 +60,8 @@ class RenderJob:
     progress: bool = False             # show progress bars on a terminal
     live: LivePreview | None = None    # set when rendering for `storygen serve`
     scanned_after: bool = False        # the privacy output scan reads every file written, after this
+    private: Path | None = None        # build/private/ as staged (never scanned, never published):
+                                       # for files that carry provenance; None in a preview
 
 
 @dataclass(frozen=True)

@@ -193,8 +193,10 @@ def test_one_story_alone(sample, tmp_path):
     done = run_build(sample, "--only", "report", "--story", "room-to-do-the-job", cache=tmp_path / "c",
                      out=tmp_path / "out")
     assert done.returncode == 0, done.stderr
-    files = [p.name for p in (tmp_path / "out" / "report").iterdir()]
-    assert files == ["room-to-do-the-job.pdf"]
+    files = sorted(p.relative_to(tmp_path / "out" / "report").as_posix()
+                   for p in (tmp_path / "out" / "report").rglob("*.*"))
+    assert files == ["review/room-to-do-the-job.docx", "room-to-do-the-job.pdf"]
+    files = files[1:]
     path = tmp_path / "out" / "report" / files[0]
     text = flat(pdf_text(path))
     assert text.startswith("Room to do the job properly") and "Appendix" not in text
@@ -276,3 +278,156 @@ def test_bad_report_settings_name_the_line(small, tmp_path):
         fh.write('\n[report]\npaper = "A5"\n')
     done = run_build(small, "--only", "report", cache=tmp_path / "cache")
     assert done.returncode == 2 and "report.paper" in done.stderr and 'use "a4" or "letter"' in done.stderr
+
+
+# --- the Word review pack ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def review(sample, tmp_path_factory):
+    """The sample built with --with-provenance into its own folder: public and private packs."""
+    work = tmp_path_factory.mktemp("review")
+    done = run_build(sample, "--only", "report", "--with-provenance", cache=work / "cache", out=work / "out")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return work / "out"
+
+
+def test_the_review_pack_has_each_story_with_quotes_in_the_quote_style(sample, review):
+    import docx
+    from docx2python import docx2python
+    from storygen.compose.assemble import compose_all
+
+    stories, project = published(sample)
+    files = sorted(p.name for p in (review / "report" / "review").iterdir())
+    assert files == sorted(f"{s.slug}.docx" for s in stories)
+    for composite in compose_all(project, stories):
+        path = review / "report" / "review" / f"{composite.story.slug}.docx"
+        document = docx.Document(str(path))
+        paragraphs = [(p.style.name, p.text) for p in document.paragraphs]
+        assert paragraphs[0] == ("Heading 1", composite.story.title)
+        quotes = " ".join(text for style, text in paragraphs if style == "Quote")
+        at = 0
+        for segment in composite.excerpt_segments:
+            words = normalise_text(segment.text)
+            at = quotes.find(words, at)
+            assert at >= 0, f"{composite.story.slug}: {words[:50]}"
+        bridge = [text for style, text in paragraphs if style == "Normal" and text]
+        assert any("composite of" in text for text in bridge)
+        headings = [text for style, text in paragraphs if style == "Heading 2"]
+        assert headings == [s.text for s in composite.segments if s.kind == "heading" and s.level == 2]
+        table = document.tables[0]
+        assert [row.cells[0].text for row in table.rows][:3] == ["Field", "Status", "Reviewer"]
+        assert table.rows[1].cells[1].text == "approved"
+        with docx2python(str(path)) as extracted:
+            text = extracted.text
+        assert f"A composite of {composite.contributors} accounts" in text
+
+
+def test_the_review_pack_names_nobody_in_its_properties_and_has_no_provenance(sample, review):
+    import docx
+    from storygen.privacy.documents import document_text
+
+    _, project = published(sample)
+    for path in sorted((review / "report" / "review").glob("*.docx")):
+        document = docx.Document(str(path))
+        core = document.core_properties
+        assert core.author == "" and core.last_modified_by == "" and core.comments == ""
+        assert core.language == "en-GB" and core.title
+        assert list(document.comments) == []
+        found = document_text(path)
+        text = "\n".join(value for _, value in found.chunks + found.technical)
+        assert "python-docx" not in text and "Microsoft" not in text
+        for source in project.sources:
+            assert not re.search(rf"\b{re.escape(source)}\b", text), (path.name, source)
+        for excerpt in project.excerpts.values():
+            assert all(excerpt.id.encode() not in part for _, part in found.parts)
+        with __import__("zipfile").ZipFile(path) as archive:
+            assert "docProps/thumbnail.jpeg" not in archive.namelist()
+            assert b'w:lang w:val="en-GB"' in archive.read("word/styles.xml")
+            pictures = [n for n in archive.namelist() if n.startswith("word/media/")]
+            document_xml = archive.read("word/document.xml").decode()
+        assert pictures and 'descr="An illustration of' in document_xml
+
+
+def test_the_provenance_pack_is_only_under_private(sample, review, pdf_path):
+    import docx
+
+    private = review / "private" / "review"
+    assert sorted(p.name for p in private.iterdir()) == sorted(p.name for p in (review / "report" / "review").iterdir())
+    stories, project = published(sample)
+    document = docx.Document(str(private / f"{stories[0].slug}.docx"))
+    comments = [c.text for c in document.comments]
+    assert comments and all(re.fullmatch(r"Excerpt \S+, from source \S+\.", c) for c in comments)
+    ids = [re.match(r"Excerpt (\S+),", c).group(1) for c in comments]
+    assert all(i in project.excerpts for i in ids)
+    assert {c.author for c in document.comments} == {"storygen"}
+    # Without --with-provenance, no private pack at all.
+    assert not (sample / "build" / "private" / "review").exists()
+    assert not list(review.joinpath("report").rglob("*provenance*"))
+
+
+def test_two_builds_give_the_same_review_pack(sample, review, tmp_path):
+    again = run_build(sample, "--only", "report", "--with-provenance", cache=tmp_path / "cache", out=tmp_path / "out")
+    assert again.returncode == 0, again.stderr
+    for folder in ("report/review", "private/review"):
+        for path in (review / folder).glob("*.docx"):
+            assert (tmp_path / "out" / folder / path.name).read_bytes() == path.read_bytes(), path
+
+
+def test_the_output_scan_reads_the_review_pack(small, tmp_path):
+    """A private value only the Word file carries (its header: the site title) is found there."""
+    edit(small / "storygen.toml", 'title = "Test stories"', 'title = "Test stories S05-02"')
+    done = run_build(small, "--only", "report", cache=tmp_path / "cache")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "review/time-to-listen.docx" in done.stderr and "S05-02" in done.stderr
+    assert not (small / "build" / "report").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+def test_the_review_pack_opens_in_libreoffice(review, tmp_path):
+    """A Word-compatible program opens each document and lays it out: LibreOffice converts it to PDF."""
+    files = sorted((review / "report" / "review").glob("*.docx"))
+    done = subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), *map(str, files)],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    for path in files:
+        text = flat(pdf_text(tmp_path / "pdf" / (path.stem + ".pdf")))
+        assert "review copy" in text and "A composite of" in text and "Duration (estimated, spoken)" in text
+
+
+# --- consent for the report through import and export -----------------------------------
+
+def test_import_records_report_consent_only_when_stated_and_says_so(project, tmp_path):
+    from importkit import loaded, quiet_import
+
+    rows = "excerpt_id,source_id,text,codes,consent_composite,consent_web,consent_video,consent_report\r\n" \
+           "N01-01,N01,We started asking.,working-together,yes,yes,yes,no\r\n" \
+           "N02-01,N02,We stopped counting.,working-together,yes,yes,no,\r\n"
+    (tmp_path / "x.csv").write_text(rows, encoding="utf-8")
+    summary = quiet_import(project, "csv", tmp_path / "x.csv")
+    sources = loaded(project).sources
+    assert sources["N01"].consent.report is False and not sources["N01"].usable_for("report")
+    assert sources["N02"].consent.report is None and sources["N02"].usable_for("report")  # follows web
+    assert "consent for the report not stated for 1 new source(s) (N02)" in summary.output
+    assert "report: no" in (project / "narratives" / "sources.yaml").read_text()
+
+
+def test_export_refi_carries_stated_report_consent_and_round_trips(project, tmp_path):
+    import zipfile
+
+    from click.testing import CliRunner
+    from importkit import empty_project, loaded, quiet_import
+    from storygen.cli import main
+
+    edit(project / "narratives" / "sources.yaml", "S02: {role: staff, sector: health, consent: {composite: yes, "
+         "web: yes, video: yes}}", "S02: {role: staff, sector: health, consent: {composite: yes, web: yes, "
+         "video: yes, report: no}}")
+    out = tmp_path / "p.qdpx"
+    assert CliRunner().invoke(main, ["export", "refi", "--project", str(project), str(out)]).exit_code == 0
+    assert 'name="consent_report"' in zipfile.ZipFile(out).read("project.qde").decode()
+    fresh = empty_project(tmp_path / "fresh")
+    quiet_import(fresh, "refi", out)
+    before, after = loaded(project).sources, loaded(fresh).sources
+    assert {k: s.consent for k, s in before.items()} == {k: s.consent for k, s in after.items()}
+    assert after["S02"].consent.report is False and after["S01"].consent.report is None

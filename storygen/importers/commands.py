@@ -74,7 +74,8 @@ def run_import(project_root: Path, fmt: str, file: Path, *, dry_run: bool = Fals
     summary = ImportSummary(fmt, file, dry_run, len(bundle.sources), len(bundle.excerpts),
                             len(bundle.codes), report, bundle.losses, bundle.notes)
     unstated = [sid for sid in report.sources_added
-                if set(bundle.sources[sid].consent) != {"composite", "web", "video"}]
+                if not {"composite", "web", "video"} <= set(bundle.sources[sid].consent)]
+    no_report = [sid for sid in report.sources_added if "report" not in bundle.sources[sid].consent]
     unknown = [sid for sid in report.sources_added
                if not (bundle.sources[sid].role and bundle.sources[sid].sector)]
     if unstated:
@@ -82,6 +83,11 @@ def run_import(project_root: Path, fmt: str, file: Path, *, dry_run: bool = Fals
             f"consent not stated in the export for {len(unstated)} new source(s) "
             f"({', '.join(unstated[:SHOW])}{', …' if len(unstated) > SHOW else ''}): what was not "
             "stated is `no` until you record it in narratives/sources.yaml")
+    if no_report:
+        summary.notes.append(
+            f"consent for the report not stated for {len(no_report)} new source(s) "
+            f"({', '.join(no_report[:SHOW])}{', …' if len(no_report) > SHOW else ''}): it follows their "
+            "`web` consent until you record `report: yes` or `report: no` in narratives/sources.yaml")
     if unknown:
         summary.notes.append(
             f"role or sector not stated for {len(unknown)} new source(s) "

@@ -1,7 +1,7 @@
 """The canonical spreadsheet import: CSV or XLSX, one row per excerpt.
 
 Required columns: `excerpt_id, source_id, text, codes`; optional: `role, sector,
-featured, singular, memo, consent_composite, consent_web, consent_video`, and
+featured, singular, memo, consent_composite, consent_web, consent_video, consent_report`, and
 `attr_<name>` for a coarse source attribute. Codes are separated by `;`, a
 sub-theme by `>` (or `/`): `Working together > Shared records; Turning off targets`.
 Other spreadsheets are read through a column map: `--map text=Quote,codes=Themes`.
@@ -23,8 +23,8 @@ from .safety import SafeZip, read_bytes
 
 REQUIRED = ("excerpt_id", "source_id", "text", "codes")
 OPTIONAL = ("role", "sector", "featured", "singular", "memo",
-            "consent_composite", "consent_web", "consent_video")
-SOURCE_COLUMNS = ("role", "sector", "consent_composite", "consent_web", "consent_video")
+            "consent_composite", "consent_web", "consent_video", "consent_report")
+SOURCE_COLUMNS = ("role", "sector", "consent_composite", "consent_web", "consent_video", "consent_report")
 csv.field_size_limit(10 * 1024 * 1024)
 
 

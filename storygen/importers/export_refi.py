@@ -83,7 +83,8 @@ def build_project_xml(root: Path) -> tuple[bytes, dict[str, str], dict]:
 
     # Variables: fixed fields first, then attribute names in sorted order
     fixed = [("role", "Text"), ("sector", "Text"), ("consent_composite", "Boolean"),
-             ("consent_web", "Boolean"), ("consent_video", "Boolean"), ("withdrawn", "Boolean")]
+             ("consent_web", "Boolean"), ("consent_video", "Boolean"), ("consent_report", "Boolean"),
+             ("withdrawn", "Boolean")]
     attr_names = sorted({k for s in project.sources.values() for k in s.attributes})
     variables = fixed + [(name, "Text") for name in attr_names if name not in dict(fixed)]
     vars_el = SubElement(xml, "Variables")
@@ -99,6 +100,8 @@ def build_project_xml(root: Path) -> tuple[bytes, dict[str, str], dict]:
         case = SubElement(cases_el, "Case", guid=guid("case", sid), name=sid)
         values = {"role": src.role, "sector": src.sector, "consent_composite": src.consent.composite,
                   "consent_web": src.consent.web, "consent_video": src.consent.video,
+                  # only when stated: left out, it follows consent_web (a round trip keeps it so)
+                  "consent_report": "" if src.consent.report is None else src.consent.report,
                   "withdrawn": src.withdrawn, **src.attributes}
         for name, kind in variables:
             if name in values and values[name] != "":

@@ -29,6 +29,9 @@ from .bundle import Bundle, ExcerptIn, clean_text
 from .yamlio import Flow, YesNo, dump, load_file
 
 CONSENT_KEYS = ("composite", "web", "video")
+# Consent for the report, when an export does not state it, follows `web` (a report is
+# published like the site): it is written only when stated, and the import says so.
+OPTIONAL_CONSENT = ("report",)
 UNKNOWN = "unknown"
 
 
@@ -156,6 +159,7 @@ def _merge_sources(nar: _Narratives, bundle: Bundle, report: MergeReport) -> Non
                 new["attributes"] = dict(sorted(src.attributes.items()))
             # No consent unless the export states it: a wrong "yes" could publish someone's words.
             new["consent"] = {k: YesNo(src.consent.get(k, False)) for k in CONSENT_KEYS}
+            new["consent"].update({k: YesNo(src.consent[k]) for k in OPTIONAL_CONSENT if k in src.consent})
             new["withdrawn"] = YesNo(bool(src.withdrawn))
             nar.sources[src.id] = new
             report.sources_added.append(src.id)
@@ -188,7 +192,7 @@ def _merge_sources(nar: _Narratives, bundle: Bundle, report: MergeReport) -> Non
             report.sources_updated.append(f"{src.id}: " + ", ".join(filled))
         consent = entry.get("consent") if isinstance(entry.get("consent"), dict) else {}
         for k, v in src.consent.items():
-            if k in CONSENT_KEYS and _flag(consent.get(k)) is not None and _flag(consent.get(k)) != v:
+            if k in CONSENT_KEYS + OPTIONAL_CONSENT and _flag(consent.get(k)) is not None and _flag(consent.get(k)) != v:
                 report.kept_local.append(f"source {src.id}: consent {k} is "
                                          f"{consent.get(k)} here, {'yes' if v else 'no'} in the export")
 

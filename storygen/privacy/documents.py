@@ -25,6 +25,8 @@ _PDF_TEXT_KEYS = ("/Alt", "/ActualText", "/T", "/E", "/Contents", "/TU", "/Lang"
 _WORD_TEXT = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
 _DRAWING_TEXT = "{http://schemas.openxmlformats.org/drawingml/2006/main}t"
 _TEXT_ATTRS = ("descr", "title", "name", "author", "initials")
+# Elements whose `name` is a font's ("Times New Roman" is not a person called Roman).
+_FONT_ELEMENTS = frozenset({"font", "rFonts", "latin", "ea", "cs", "sym"})
 
 
 @dataclass
@@ -112,7 +114,8 @@ def _xml_text(data: bytes, channel: str, found: DocumentText, *, technical=froze
         local = etree.QName(element).localname
         for name, value in element.attrib.items():
             if etree.QName(name).localname in _TEXT_ATTRS and value.strip():
-                found.chunks.append((f"{channel} {local}@{etree.QName(name).localname}", value))
+                where = f"{channel} {local}@{etree.QName(name).localname}"
+                (found.technical if local in _FONT_ELEMENTS else found.chunks).append((where, value))
         if paragraphs and local == "p":
             text = "".join(t.text or "" for t in element.iter(_WORD_TEXT, _DRAWING_TEXT))
             if text.strip():

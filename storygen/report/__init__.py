@@ -1,11 +1,14 @@
-"""The report output: an accessible, print-ready PDF of the published stories.
+"""The report output: an accessible, print-ready PDF and a Word review pack.
 
 `build/report/<title>.pdf`: cover, contents, how the stories were made, a
 chapter per theme (its stories, pull quotes, where it appears), every story in
 full, and an appendix of theme counts. With `--story SLUG`, each chosen story
-as its own PDF instead (`build/report/<slug>.pdf`). Modules: content (the
-public data of the document, through storygen.public), pdf (pictures and the
-Typst compile), report.typ (the layout). docs/report.md describes the output.
+as its own PDF instead (`build/report/<slug>.pdf`). `build/report/review/<slug>.docx`:
+each story in Word for reviewers; with `--with-provenance`, the same with a
+comment on each excerpt naming its source, under build/private/review/ only.
+Modules: content (the public data of the document, through storygen.public),
+pdf (pictures and the Typst compile), report.typ (the layout), word (the review
+pack). docs/report.md describes the output.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from ..options import BuildOptions
 from ..outputs import Output, RenderJob
 from ..pictures import locate_picture
 from ..public import slugify
-from . import content, pdf
+from . import content, pdf, word
 
 MEDIUM = "report"
 
@@ -91,6 +94,30 @@ def render(job: RenderJob) -> dict:
                 name = f"{slugify(project.config.site.title)}.pdf"
                 (job.folder / name).write_bytes(pdf.compile_pdf(data, Path(scratch)))
             written[name] = len(shown)
+        with job.timings.phase("report.review", sub=True):
+            written.update(_review_pack(job, shown, paths, Path(scratch)))
+    return written
+
+
+def _review_pack(job: RenderJob, shown: list[Composite], paths: dict[str, str], scratch: Path) -> dict[str, int]:
+    """build/report/review/<slug>.docx for each story; with --with-provenance, the private pack too."""
+    project = job.project
+    day = content.report_date(shown)
+    written = {}
+    folders = [(job.folder / "review", False)]
+    if job.options.with_provenance and job.private is not None:
+        folders.append((job.private / "review", True))
+    for folder, private in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        for composite in shown:
+            story = content.story_data(project, composite, paths)
+            provenance = [(s.excerpt_id, s.source_id) for s in composite.excerpt_segments] if private else None
+            data = word.review_document(story, site_title=project.config.site.title,
+                                        language=project.config.site.language, day=day, pictures=scratch,
+                                        provenance=provenance)
+            (folder / f"{composite.story.slug}.docx").write_bytes(data)
+            if not private:
+                written[f"review/{composite.story.slug}.docx"] = 1
     return written
 
 

@@ -120,6 +120,11 @@ def story_data(project: Project, composite: Composite, pictures: dict[str, str])
         "themes": themes,
         "date": long_date(date.fromisoformat(story_date(composite))),
         "words": composite.stats.total_words,
+        "seconds": round(composite.stats.duration_seconds),
+        "status": story.status,
+        "reviewer": story.reviewer,
+        "reviewed_on": str(story.reviewed_on or ""),
+        "media": list(story.media),
         "images": images,
         "blocks": blocks,
     }

@@ -10,7 +10,8 @@ shows as a diff here, intended or not. What is compared:
   keyed by page address, so a Pagefind release that renames its files does not
   count as a change of ours; the rest of Pagefind's bundle by kind of file only;
 - the report's PDF by its text layer (PDFium) and its pages, title, language and
-  top-level bookmarks (qpdf);
+  top-level bookmarks (qpdf); the Word review pack by its paragraphs with their
+  styles, its tables and comments (python-docx);
 - binary outputs by their probed properties: videos by what ffmpeg reports
   (read through moviepy's probe: codec, profile, size, frame rate, frame count,
   audio rate, duration within a tolerance), pictures by format, size and mode;
@@ -47,7 +48,7 @@ SAMPLE_PARTS = ("storygen.toml", "narratives", "assets", "templates")
 EPOCH = "1767225600"          # 2026-01-01T00:00:00Z
 # Smallest video the sample renders in reasonable time; the layout scales with the frame.
 VIDEO_OVERRIDES = "size = 180\nfps = 24\n"
-BUILD_ARGS = ("--quality", "draft", "--jobs", "2")
+BUILD_ARGS = ("--quality", "draft", "--jobs", "2", "--with-provenance")
 
 TEXT_SUFFIXES = frozenset({".html", ".xml", ".txt", ".vtt", ".srt", ".css", ".js", ".json"})
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif"})
@@ -131,6 +132,8 @@ def snapshot(out: Path) -> dict[str, str]:
         elif suffix == ".pdf":
             texts[rel + ".txt"] = pdf_text(path)
             properties[rel] = probe_pdf(path)
+        elif suffix == ".docx":
+            texts[rel + ".txt"] = docx_text(path)
         else:
             properties[rel] = {"bytes": path.stat().st_size}
     texts["properties.json"] = _json(properties)
@@ -189,6 +192,17 @@ def pdf_text(path: Path) -> str:
                        for n, page in enumerate(document, 1))
     finally:
         document.close()
+
+
+def docx_text(path: Path) -> str:
+    """A Word file as python-docx reads it: each paragraph with its style, the tables, the comments."""
+    import docx
+
+    document = docx.Document(str(path))
+    lines = [f"[{p.style.name}] {p.text}" for p in document.paragraphs]
+    lines += [f"[table] {' | '.join(c.text for c in row.cells)}" for t in document.tables for row in t.rows]
+    lines += [f"[comment {c.author}] {c.text}" for c in document.comments]
+    return "\n".join(lines) + "\n"
 
 
 def probe_pdf(path: Path) -> dict:
