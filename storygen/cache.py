@@ -108,7 +108,7 @@ PER_BUILD = (
               "code (and each ancestor), role, sector, featured, medium; a distinct query",
               "the excerpts' ranks in query order, per key; each distinct query's answer and "
               "cursor past excerpts earlier stories took",
-              "made afresh by every compose_all (about 0.1 s for 10,000 excerpts)"),
+              "made afresh by every compose_all (0.04 s for 10,000 excerpts)"),
     CacheSpec("site Cache.memo", "storygen/site/cache.py",
               "name of a shared result", "results shared between pages of one build (cards drawn)",
               "made afresh for every build"),

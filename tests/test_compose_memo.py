@@ -214,3 +214,13 @@ def test_an_incremental_build_is_byte_identical_to_a_cold_build(tmp_path, monkey
     assert incremental.keys() == cold.keys()
     different = [name for name in cold if cold[name] != incremental[name]]
     assert not different
+
+
+def test_a_damaged_trace_file_only_costs_a_full_compose(tmp_path, cache):
+    root = query_project(tmp_path / "p")
+    first = _compose(root, BuildContext())
+    [traces] = (cache / "compose").glob("traces-*.pickle")
+    traces.write_bytes(traces.read_bytes()[:100])
+    assert _compose(root, BuildContext()) == first
+    traces.write_bytes(b"not a pickle at all")
+    assert _compose(root, BuildContext()) == first

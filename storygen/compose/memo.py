@@ -127,7 +127,7 @@ class TraceStore:
         try:
             with self._path().open("rb") as data:
                 stored_basis, entries = pickle.load(data)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        except Exception:       # unreadable, truncated or foreign: only costs a full compose
             return {}
         return entries if stored_basis == basis else {}
 
