@@ -325,7 +325,8 @@ def read_story(reading: _Reading, path: Path, codes: dict[str, Code]) -> Story:
     if not SLUG.fullmatch(slug):
         raise ProjectError(f"story file name `{path.name}` must be lower-case words joined by hyphens",
                            path=rel, hint="rename it, e.g. `time-to-listen.md` (it becomes the page address)")
-    project_file(root, path, rel)
+    if path.is_relative_to(root):       # a project file (draft reads back its own scratch file too)
+        project_file(root, path, rel)
     front, body, body_line = split_front_matter(read_text(path, shown=rel), rel)
     data = load_yaml(path, front, line_offset=1, shown=rel, memory=reading.trees)
     fields = Fields(data, rel, "the story's front matter")

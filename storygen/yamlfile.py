@@ -29,6 +29,10 @@ class Map(dict):
     line: int = 0
     key_lines: dict
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key_lines = {}         # an empty document's Map has none (found by benchmarks/fuzz_bench.py)
+
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
 
@@ -136,8 +140,10 @@ def _parse(text: str, path: Path, line_offset: int):
         raise ProjectError(f"the YAML is nested more than {MAX_DEPTH} levels deep", path=path,
                            hint="project files need only a few levels; check the brackets and indentation"
                            ) from None
-    if node is None:
-        return Map()
+    if node is None:                # an empty document: errors about it point at its first line
+        empty = Map()
+        empty.line = 1 + line_offset
+        return empty
     return _Converter(path, line_offset).convert(node, 0)
 
 
