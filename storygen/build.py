@@ -127,6 +127,8 @@ def report(result: CheckResult, *, echo=click.echo) -> list[str]:
         findings.extend(result.privacy.findings)
     order = {"block": 0, "signoff": 1, "warn": 2}
     lines = [f.format() for f in sorted(findings, key=lambda f: (order[f.action], f.story or "", f.rule))]
+    if result.privacy is not None and result.privacy.notice:
+        lines.append(f"note: {result.privacy.notice}")
     for line in lines:
         echo(line, err=True)
     return lines

@@ -117,6 +117,10 @@ def privacy_findings(project_root: Path, excerpt_ids: list[str], notes: list[str
                      f"{exc.format_message()}")
         return []
     excerpts = [project.excerpts[i] for i in excerpt_ids if i in project.excerpts]
+    from ..privacy import model_notice
+    notice = model_notice(project)
+    if notice:
+        notes.append(notice)
     return list(check_excerpts(excerpts, project))
 
 
