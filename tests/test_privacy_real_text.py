@@ -191,3 +191,37 @@ def test_the_dev_set_meets_the_issue_targets_for_recall_and_false_flags():
         for kind in ("place", "person", "org"):
             assert rate(result["recall"][kind]) >= privacy_real.TARGETS[kind][column], kind
         assert rate(result["false flags"]) <= privacy_real.TARGETS["false flags"][column]
+
+
+# --- check --all --json, on a real import ---------------------------------------------------
+def test_check_all_json_over_an_imported_csv_reports_every_excerpt_once(tmp_path):
+    """A reviewer cleans the pool before drafting: every excerpt, quoted or not, one JSON
+    object a line, each finding once; the import's own report uses the same formatter."""
+    import csv
+
+    root = tmp_path / "proj"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "storygen", *a], capture_output=True, text=True)  # noqa: E731
+    assert run("init", str(root)).returncode == 0
+    rows = [("C1", "P1", "The nurses on Larkspur ward were kind to my dad.", "care"),
+            ("C2", "P2", "Back on larkspur ward the nights were long.", "care"),
+            ("C3", "P3", "Nobody listened until the second visit.", "care"),
+            ("C4", "P4", "Ring me on 07700 900123 if you need to.", "care")]
+    with (tmp_path / "comments.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["excerpt_id", "source_id", "text", "codes"])
+        writer.writerows(rows)
+    imported = run("import", "csv", str(tmp_path / "comments.csv"), "--project", str(root))
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.count("07700 900123") == 1           # printed once
+    checked = run("check", "--project", str(root), "--all", "--json")
+    assert checked.returncode == 1, checked.stderr              # a phone number blocks
+    objects = [json.loads(line) for line in checked.stdout.splitlines()]
+    assert all(set(o) >= {"file", "line", "excerpt", "story", "rule", "action", "text", "hint"} for o in objects)
+    by_excerpt = {}
+    for o in objects:
+        by_excerpt.setdefault(o["excerpt"], []).append((o["rule"], o["text"]))
+    assert set(by_excerpt) == {"C1", "C2", "C4"}
+    assert ("R6", "larkspur ward") in by_excerpt["C2"]           # propagated from C1, in lower case
+    assert ("R1", "07700 900123") in by_excerpt["C4"]
+    assert len(objects) == len({(o["excerpt"], o["rule"], o["text"]) for o in objects})
+    assert all(o["file"] and o["line"] for o in objects)

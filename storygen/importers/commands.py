@@ -157,9 +157,12 @@ def print_summary(s: ImportSummary, echo=click.echo) -> None:
         echo("data-loss report: nothing was left out")
     _listing("notes", s.notes, echo)
     if s.findings:
-        echo(f"privacy guard: {len(s.findings)} finding(s) in the imported excerpts:")
-        for f in s.findings:
-            echo(f"  {f.format() if hasattr(f, 'format') else f}")
+        from ..findings import lines
+
+        shown = lines(s.findings)
+        echo(f"privacy guard: {len(shown)} finding(s) in the imported excerpts:")
+        for line in shown:
+            echo(f"  {line}")
 
 
 def run_export_refi(project_root: Path, out: Path, *, echo=click.echo) -> Path:
