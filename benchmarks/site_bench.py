@@ -1,6 +1,6 @@
-"""Benchmark: the story site against Hugo, on a large synthetic project.
+"""Benchmark: the story site against Hugo, on large synthetic projects.
 
-    python benchmarks/site_bench.py [--keep DIR] [--stories 1000]
+    python benchmarks/site_bench.py [--keep DIR] [--stories 1000] [--part all|id|query]
 
 Generates, in a temporary folder, a project with 10,000 excerpts from 500
 sources, 1,000 approved stories and 6 themes with sub-codes (every story
@@ -315,6 +315,9 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=1000)
     parser.add_argument("--sources", type=int, default=500)
     parser.add_argument("--keep", type=Path, help="generate here and keep it (default: a temp folder)")
+    parser.add_argument("--part", choices=("all", "id", "query"), default="all",
+                        help="id: the 1,000-story id project only; query: the issue 14 comparison only")
+    parser.add_argument("--query-stories", type=int, default=600, help="stories in the query project")
     args = parser.parse_args()
     per_source = args.stories * 10 // args.sources
     hugo = shutil.which("hugo")
@@ -323,97 +326,109 @@ def main() -> None:
         shutil.rmtree(work)
     project, hugo_dir = work / "project", work / "hugo"
     try:
-        t = time.perf_counter()
-        facts = generate(project, args.stories, args.sources, per_source)
-        n_excerpts = sum(len(v) for v in facts["excerpts"].values())
-        print(f"generated {n_excerpts} excerpts from {args.sources} sources, {args.stories} stories, "
-              f"6 themes × {len(SUBS)} sub-codes in {time.perf_counter() - t:.1f} s")
-        os.environ["STORYGEN_CACHE_DIR"] = str(work / "cache")
-        shutil.rmtree(work / "cache", ignore_errors=True)
+        if args.part in ("all", "id"):
+            _id_project(args, work, project, hugo_dir, hugo, per_source)
+        if args.part in ("all", "query"):
+            import query_project
 
-        load_start = os.getloadavg()[0]
-        cold, cold_rss, cold_phases, cold_cpu = storygen_build(project)
-        warm = [storygen_build(project) for _ in range(3)]
-        nochange = statistics.median(w[0] for w in warm)
-        nochange_cpu = statistics.median(w[3] for w in warm)
-        nochange_phases = sorted(warm, key=lambda w: w[0])[1][2]
-        edits = []
-        text = facts["edit_file"].read_text(encoding="utf-8")
-        for i in range(3):
-            marker = "\n    text: |\n      "
-            at = text.index(marker) + len(marker)
-            text = text[:at] + f"Edited{i} " + text[at:]
-            facts["edit_file"].write_text(text, encoding="utf-8")
-            edits.append(storygen_build(project))
-        edit = statistics.median(e[0] for e in edits)
-        edit_cpu = statistics.median(e[3] for e in edits)
-        edit_phases = sorted(edits, key=lambda e: e[0])[1][2]
-        page = (project / "build" / "site" / "stories" / "story-0000" / "index.html").read_text(encoding="utf-8")
-        assert "Edited2" in page, "the edit did not reach the page"
-        peak = max([cold_rss] + [w[1] for w in warm] + [e[1] for e in edits])
-
-        # The same edit in `storygen serve`, the tool's incremental rebuild: saved file to the
-        # browser's reload signal, once the preview has settled (as when someone starts editing).
-        preview = _Preview(project)
-        try:
-            time.sleep(5)
-            serve_edits = []
-            for i in range(3):
-                at = text.index(marker) + len(marker)
-                text = text[:at] + f"Previewed{i} " + text[at:]
-                serve_edits.append(preview.edit(facts["edit_file"], text, "/stories/story-0000/",
-                                                f"Previewed{i}"))
-            serve_edit = statistics.median(serve_edits)
-            serve_log = [line for line in preview.lines if line.startswith("rebuilt in")][-3:]
-        finally:
-            preview.stop()
-
-        if hugo:
-            hugo_site(hugo_dir, facts, project)
-            version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip()
-            hugo_runs = []
-            for i in range(3):
-                shutil.rmtree(hugo_dir / "public", ignore_errors=True)
-                wall, rss, out = run([hugo, "--quiet", "--destination", "public"], hugo_dir)
-                hugo_runs.append((wall, rss, CPU[id(out)]))
-            hugo_time = statistics.median(h[0] for h in hugo_runs)
-            hugo_cpu = statistics.median(h[2] for h in hugo_runs)
-            hugo_pages = sum(1 for _ in (hugo_dir / "public").rglob("*.html"))
-        site_pages = sum(1 for p in (project / "build" / "site").rglob("*.html") if "pagefind" not in p.parts)
-
-        print()
-        print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}; "
-              f"load average {os.getloadavg()[0]:.1f} (start {load_start:.1f})")
-        print(f"{'measurement':<44}{'wall s':>8}{'× Hugo':>8}{'CPU s':>8}{'× Hugo':>8}{'target':>8}")
-
-        def row(name, seconds, target=None, cpu=None):
-            ratio = f"{seconds / hugo_time:.2f}" if hugo else "n/a"
-            cpu_s = f"{cpu:.2f}" if cpu is not None else ""
-            cpu_r = f"{cpu / hugo_cpu:.2f}" if (cpu is not None and hugo) else ""
-            print(f"{name:<44}{seconds:>8.3f}{ratio:>8}{cpu_s:>8}{cpu_r:>8}{('≤ ' + str(target)) if target else '':>8}")
-
-        if hugo:
-            row(f"hugo full build ({hugo_pages} pages, median of 3)", hugo_time, None, hugo_cpu)
-        row(f"storygen cold build ({site_pages} pages)", cold, 8, cold_cpu)
-        row("  of which site.pages (render phase)", cold_phases.get("site.pages", 0.0), 2)
-        row("  of which render.site (all site phases)", cold_phases.get("render.site", 0.0))
-        row("storygen no-change rebuild (median of 3)", nochange, 0.5, nochange_cpu)
-        row("  of which render.site", nochange_phases.get("render.site", 0.0), 0.5)
-        row("storygen one-excerpt rebuild (median of 3)", edit, 0.5, edit_cpu)
-        row("  of which render.site", edit_phases.get("render.site", 0.0), 0.5)
-        row("serve: one-excerpt edit (median of 3)", serve_edit, 0.5)
-        print(f"peak memory (largest process): {peak} MB (target < 1024 MB)")
-        if hugo:
-            print(f"hugo: {version}; peak memory {max(h[1] for h in hugo_runs)} MB")
-        print()
-        for label, ph in (("cold", cold_phases), ("no-change", nochange_phases), ("one edit", edit_phases)):
-            shown = ", ".join(f"{k} {v:.3f}" for k, v in ph.items() if k != "total")
-            print(f"phases, {label}: {shown}")
-        print("serve, each edit: " + ", ".join(f"{s:.3f} s" for s in serve_edits) + "; its log: "
-              + " | ".join(serve_log))
+            print()
+            for line in query_project.compare(work, hugo, n_stories=args.query_stories, n_sources=args.sources):
+                print(line)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _id_project(args, work: Path, project: Path, hugo_dir: Path, hugo: str | None, per_source: int) -> None:
+    """The 1,000-story project written by id: cold, no-change, one edit, serve, Hugo."""
+    t = time.perf_counter()
+    facts = generate(project, args.stories, args.sources, per_source)
+    n_excerpts = sum(len(v) for v in facts["excerpts"].values())
+    print(f"generated {n_excerpts} excerpts from {args.sources} sources, {args.stories} stories, "
+          f"6 themes × {len(SUBS)} sub-codes in {time.perf_counter() - t:.1f} s")
+    os.environ["STORYGEN_CACHE_DIR"] = str(work / "cache")
+    shutil.rmtree(work / "cache", ignore_errors=True)
+
+    load_start = os.getloadavg()[0]
+    cold, cold_rss, cold_phases, cold_cpu = storygen_build(project)
+    warm = [storygen_build(project) for _ in range(3)]
+    nochange = statistics.median(w[0] for w in warm)
+    nochange_cpu = statistics.median(w[3] for w in warm)
+    nochange_phases = sorted(warm, key=lambda w: w[0])[1][2]
+    edits = []
+    text = facts["edit_file"].read_text(encoding="utf-8")
+    for i in range(3):
+        marker = "\n    text: |\n      "
+        at = text.index(marker) + len(marker)
+        text = text[:at] + f"Edited{i} " + text[at:]
+        facts["edit_file"].write_text(text, encoding="utf-8")
+        edits.append(storygen_build(project))
+    edit = statistics.median(e[0] for e in edits)
+    edit_cpu = statistics.median(e[3] for e in edits)
+    edit_phases = sorted(edits, key=lambda e: e[0])[1][2]
+    page = (project / "build" / "site" / "stories" / "story-0000" / "index.html").read_text(encoding="utf-8")
+    assert "Edited2" in page, "the edit did not reach the page"
+    peak = max([cold_rss] + [w[1] for w in warm] + [e[1] for e in edits])
+
+    # The same edit in `storygen serve`, the tool's incremental rebuild: saved file to the
+    # browser's reload signal, once the preview has settled (as when someone starts editing).
+    preview = _Preview(project)
+    try:
+        time.sleep(5)
+        serve_edits = []
+        for i in range(3):
+            at = text.index(marker) + len(marker)
+            text = text[:at] + f"Previewed{i} " + text[at:]
+            serve_edits.append(preview.edit(facts["edit_file"], text, "/stories/story-0000/",
+                                            f"Previewed{i}"))
+        serve_edit = statistics.median(serve_edits)
+        serve_log = [line for line in preview.lines if line.startswith("rebuilt in")][-3:]
+    finally:
+        preview.stop()
+
+    if hugo:
+        hugo_site(hugo_dir, facts, project)
+        version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip()
+        hugo_runs = []
+        for i in range(3):
+            shutil.rmtree(hugo_dir / "public", ignore_errors=True)
+            wall, rss, out = run([hugo, "--quiet", "--destination", "public"], hugo_dir)
+            hugo_runs.append((wall, rss, CPU[id(out)]))
+        hugo_time = statistics.median(h[0] for h in hugo_runs)
+        hugo_cpu = statistics.median(h[2] for h in hugo_runs)
+        hugo_pages = sum(1 for _ in (hugo_dir / "public").rglob("*.html"))
+    site_pages = sum(1 for p in (project / "build" / "site").rglob("*.html") if "pagefind" not in p.parts)
+
+    print()
+    print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}; "
+          f"load average {os.getloadavg()[0]:.1f} (start {load_start:.1f})")
+    print(f"{'measurement':<44}{'wall s':>8}{'× Hugo':>8}{'CPU s':>8}{'× Hugo':>8}{'target':>8}")
+
+    def row(name, seconds, target=None, cpu=None):
+        ratio = f"{seconds / hugo_time:.2f}" if hugo else "n/a"
+        cpu_s = f"{cpu:.2f}" if cpu is not None else ""
+        cpu_r = f"{cpu / hugo_cpu:.2f}" if (cpu is not None and hugo) else ""
+        print(f"{name:<44}{seconds:>8.3f}{ratio:>8}{cpu_s:>8}{cpu_r:>8}{('≤ ' + str(target)) if target else '':>8}")
+
+    if hugo:
+        row(f"hugo full build ({hugo_pages} pages, median of 3)", hugo_time, None, hugo_cpu)
+    row(f"storygen cold build ({site_pages} pages)", cold, 8, cold_cpu)
+    row("  of which site.pages (render phase)", cold_phases.get("site.pages", 0.0), 2)
+    row("  of which render.site (all site phases)", cold_phases.get("render.site", 0.0))
+    row("storygen no-change rebuild (median of 3)", nochange, 0.5, nochange_cpu)
+    row("  of which render.site", nochange_phases.get("render.site", 0.0), 0.5)
+    row("storygen one-excerpt rebuild (median of 3)", edit, 0.5, edit_cpu)
+    row("  of which render.site", edit_phases.get("render.site", 0.0), 0.5)
+    row("serve: one-excerpt edit (median of 3)", serve_edit, 0.5)
+    print(f"peak memory (largest process): {peak} MB (target < 1024 MB)")
+    if hugo:
+        print(f"hugo: {version}; peak memory {max(h[1] for h in hugo_runs)} MB")
+    print()
+    for label, ph in (("cold", cold_phases), ("no-change", nochange_phases), ("one edit", edit_phases)):
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in ph.items() if k != "total")
+        print(f"phases, {label}: {shown}")
+    print("serve, each edit: " + ", ".join(f"{s:.3f} s" for s in serve_edits) + "; its log: "
+          + " | ".join(serve_log), flush=True)
 
 
 if __name__ == "__main__":

@@ -214,3 +214,27 @@ def test_an_incremental_build_is_byte_identical_to_a_cold_build(tmp_path, monkey
     assert incremental.keys() == cold.keys()
     different = [name for name in cold if cold[name] != incremental[name]]
     assert not different
+
+
+def test_a_damaged_trace_file_only_costs_a_full_compose(tmp_path, cache):
+    root = query_project(tmp_path / "p")
+    first = _compose(root, BuildContext())
+    [traces] = (cache / "compose").glob("traces-*.pickle")
+    traces.write_bytes(traces.read_bytes()[:100])
+    assert _compose(root, BuildContext()) == first
+    traces.write_bytes(b"not a pickle at all")
+    assert _compose(root, BuildContext()) == first
+
+
+def test_traces_left_by_other_code_are_removed(tmp_path, cache):
+    root = query_project(tmp_path / "p")
+    _compose(root, BuildContext())
+    [current] = (cache / "compose").glob("traces-*.pickle")
+    project_key = current.name.split("-")[1]
+    old = current.with_name(f"traces-{project_key}-0123456789abcdef.pickle")
+    other_project = current.with_name("traces-fedcba9876543210-0123456789abcdef.pickle")
+    for path in (old, other_project):
+        path.write_bytes(current.read_bytes())
+    edit(root / "narratives" / "stories" / "a-first.md", "a-first begins.", "a-first starts.")
+    _compose(root, BuildContext())
+    assert sorted(p.name for p in (cache / "compose").iterdir()) == sorted([current.name, other_project.name])

@@ -431,3 +431,37 @@ def test_export_refi_carries_stated_report_consent_and_round_trips(project, tmp_
     before, after = loaded(project).sources, loaded(fresh).sources
     assert {k: s.consent for k, s in before.items()} == {k: s.consent for k, s in after.items()}
     assert after["S02"].consent.report is False and after["S01"].consent.report is None
+
+
+def test_short_ids_are_not_found_by_chance_in_compressed_pdf_bytes(project, tmp_path):
+    """A 1,000-story report failed the scan on 'S430' in compressed bytes: a PDF is searched as
+    binary as a whole (values of 6+ characters), its unpacked text for every value."""
+    from storygen import privacy
+    from storygen.compose.assemble import compose_all
+
+    loaded = load_project(project)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pixels = b"\x10\x90 S01 \x7f\xff" * 30           # image data that happens to hold 'S01'
+    image = pikepdf.Stream(pdf, pixels, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=30,
+                           Height=1, ColorSpace=pikepdf.Name.DeviceRGB, BitsPerComponent=8)
+    pdf.pages[0].Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+    pdf.save(folder / "chance.pdf", compress_streams=False)
+    composites = compose_all(loaded, [s for s in loaded.stories if s.approved])
+    assert privacy.scan_output(folder, loaded, composites) == []
+    # The same id in the PDF's text (here its title) is found.
+    with pikepdf.open(folder / "chance.pdf", allow_overwriting_input=True) as again:
+        again.docinfo["/Title"] = "Quoted from S01"
+        again.save(folder / "chance.pdf")
+    found = privacy.scan_output(folder, loaded, composites)
+    assert any(f.span == "S01" and "chance.pdf" in str(f.origin) for f in found)
+
+
+def test_a_draft_built_with_drafts_is_marked_draft(small, tmp_path):
+    edit(small / "narratives" / "stories" / "time-to-listen.md", "status: approved", "status: reviewed")
+    done = run_build(small, "--only", "report", "--drafts", cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    text = flat(pdf_text(small / "build" / "report" / "test-stories.pdf"))
+    assert "Time to listen DRAFT: reviewed, not approved for publication" in text

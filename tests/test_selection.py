@@ -173,3 +173,74 @@ def test_a_query_repeated_by_many_stories_steps_over_each_taken_excerpt_once():
         assert [e.id for e in picked] == [f"S1-{3 * k + n}" for n in (1, 2, 3)]
         allocation.commit(e.id for e in picked)
     assert max(looked.values()) <= 3
+
+
+# --- incremental compose, on random projects and random edits -----------------------------
+
+def _body(calls) -> str:
+    parts = []
+    for kind, arg in calls:
+        if kind == "id":
+            parts.append(f'{{{{ excerpt("{arg}") }}}}')
+        else:
+            args = [f"codes={list(arg['codes'])!r}".replace("'", '"')]
+            args += [f'{key}="{arg[key]}"' for key in ("role", "sector") if arg[key] is not None]
+            if arg["featured"] is not None:
+                args.append(f"featured={str(arg['featured']).lower()}")
+            if arg["count"] is not None:
+                args.append(f"count={arg['count']}")
+            parts.append("{{ excerpts(" + ", ".join(args) + ") }}")
+    return "Bridge.\n\n" + "\n\n".join(parts) + "\n"
+
+
+edits = st.lists(st.tuples(st.sampled_from(["text", "codes", "singular", "featured", "withdraw", "delete"]),
+                           st.integers(0, 10_000), st.sampled_from(CODES)), min_size=1, max_size=4)
+
+
+@settings(max_examples=max(EXAMPLES // 4, 10), deadline=None)
+@given(build=builds(), changes=edits)
+def test_an_incremental_compose_after_random_edits_equals_a_cold_one(tmp_path_factory, build, changes):
+    """Compose, edit excerpts and sources at random, compose again through the kept context and
+    through the traces on disk: both equal a cold compose of the edited project."""
+    from dataclasses import replace
+
+    from storygen.compose.assemble import compose_all
+    from storygen.config import Config
+    from storygen.context import BuildContext
+    from storygen.model import Origin
+
+    project, scripts = build
+    root = tmp_path_factory.mktemp("p")
+    os.environ["STORYGEN_CACHE_DIR"] = str(root / "cache")
+    try:
+        project.root, project.config = root, Config()
+        project.codes = {**project.codes, "zz": Code(id="zz", name="zz")}
+        project.stories = [replace(reader, body=_body([c for c in calls if c[0] == "query" or c[1] in project.excerpts]),
+                                   origin=Origin(Path(f"narratives/stories/{slug}.md"), 1))
+                           for slug, (reader, calls) in scripts.items()]
+        serve = BuildContext()
+        compose_all(project, project.stories, context=serve)
+        ids = sorted(project.excerpts)
+        for kind, n, code in changes:
+            if not ids:
+                break
+            item = project.excerpts[ids[n % len(ids)]]
+            if kind == "text":
+                project.excerpts[item.id] = replace(item, text=item.text + " edited")
+            elif kind == "codes":
+                project.excerpts[item.id] = replace(item, codes=(code,))
+            elif kind == "singular":
+                project.excerpts[item.id] = replace(item, singular=not item.singular)
+            elif kind == "featured":
+                project.excerpts[item.id] = replace(item, featured=not item.featured)
+            elif kind == "withdraw":
+                source = project.sources[item.source_id]
+                project.sources[item.source_id] = replace(source, withdrawn=not source.withdrawn)
+            elif not any(f'"{item.id}"' in s.body for s in project.stories):
+                del project.excerpts[item.id]
+                ids.remove(item.id)
+        cold = compose_all(project, project.stories)
+        assert compose_all(project, project.stories, context=serve) == cold
+        assert compose_all(project, project.stories, context=BuildContext()) == cold
+    finally:
+        del os.environ["STORYGEN_CACHE_DIR"]

@@ -119,6 +119,9 @@ class TraceStore:
             with temp.open("wb") as out:
                 pickle.dump((self.context.compose_basis, entries), out, protocol=pickle.HIGHEST_PROTOCOL)
             temp.replace(path)
+            for stale in path.parent.glob(f"traces-{_project_key(self.project.root)}-*.pickle"):
+                if stale != path:           # left by other storygen code: never read again
+                    stale.unlink()
         except OSError:             # a read-only project still builds, without the cache
             pass
         self.changed = False
@@ -127,20 +130,25 @@ class TraceStore:
         try:
             with self._path().open("rb") as data:
                 stored_basis, entries = pickle.load(data)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        except Exception:       # unreadable, truncated or foreign: only costs a full compose
             return {}
         return entries if stored_basis == basis else {}
 
     def _path(self) -> Path:
-        return cache_folder(self.project.root, "compose") / f"traces-{_key(self.project.root)}.pickle"
+        root = self.project.root
+        return cache_folder(root, "compose") / f"traces-{_project_key(root)}-{_code_key()}.pickle"
 
 
-def _key(root: Path) -> str:
-    """The project (the cache folder may be shared through $STORYGEN_CACHE_DIR) and the code."""
+def _project_key(root: Path) -> str:
+    """The project: the cache folder may be shared between projects through $STORYGEN_CACHE_DIR."""
+    return hashlib.blake2b(str(root.resolve()).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _code_key() -> str:
+    """The code that composes: Jinja's and Python's versions and storygen's compose modules."""
     import jinja2
 
-    digest = hashlib.blake2b(digest_size=12)
-    digest.update(str(root.resolve()).encode("utf-8"))
+    digest = hashlib.blake2b(digest_size=8)
     digest.update(f"{jinja2.__version__} {sys.version_info[:2]}".encode())
     package = Path(__file__).resolve().parent.parent
     for name in _CODE:

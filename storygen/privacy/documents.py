@@ -86,13 +86,20 @@ def _pdf(path: Path) -> DocumentText:
     return found
 
 
+# The parts a reader sees: the document, comments, notes, headers, footers, properties,
+# and relationships (link targets). Style sheets, themes, settings and font tables are
+# searched for private values as bytes only.
+_READ_PARTS = ("word/document", "word/comments", "word/footnotes", "word/endnotes", "word/header",
+               "word/footer", "docProps/", "word/_rels/", "_rels/")
+
+
 def _docx(path: Path) -> DocumentText:
     found = DocumentText()
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             data = archive.read(info)
             found.parts.append((f"DOCX part {info.filename}", data))
-            if info.filename.endswith((".xml", ".rels")):
+            if info.filename.startswith(_READ_PARTS) and info.filename.endswith((".xml", ".rels")):
                 _xml_text(data, f"DOCX {info.filename}", found, paragraphs=True)
     return found
 
@@ -111,11 +118,14 @@ def _xml_text(data: bytes, channel: str, found: DocumentText, *, technical=froze
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
-        local = etree.QName(element).localname
+        local = element.tag.rpartition("}")[2]
         for name, value in element.attrib.items():
-            if etree.QName(name).localname in _TEXT_ATTRS and value.strip():
-                where = f"{channel} {local}@{etree.QName(name).localname}"
+            attribute = name.rpartition("}")[2]
+            if attribute in _TEXT_ATTRS and value.strip():
+                where = f"{channel} {local}@{attribute}"
                 (found.technical if local in _FONT_ELEMENTS else found.chunks).append((where, value))
+            elif attribute == "Target" and local == "Relationship":     # a link's address
+                found.chunks.append((f"{channel} link target", value))
         if paragraphs and local == "p":
             text = "".join(t.text or "" for t in element.iter(_WORD_TEXT, _DRAWING_TEXT))
             if text.strip():

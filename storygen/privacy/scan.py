@@ -190,7 +190,8 @@ class OutputScanner:
                 suffix = ".json" if unpacked.lstrip()[:1] in (b"{", b"[") else suffix
                 if unpacked.startswith(b"pagefind_dcd"):      # Pagefind fragment: a tag, then JSON
                     data, suffix = unpacked[len(b"pagefind_dcd"):], ".json"
-        binary = suffix in IMAGE_SUFFIXES or suffix in MEDIA_SUFFIXES or b"\x00" in data[:4096]
+        binary = suffix in IMAGE_SUFFIXES or suffix in MEDIA_SUFFIXES or suffix in DOCUMENT_SUFFIXES \
+            or b"\x00" in data[:4096]        # (a PDF's or DOCX's own text is unpacked by privacy.documents)
         for hit in (literals or self.literals).find_bytes(data, binary=binary):
             out.append(_finding("R5", rel, hit.span, f"raw bytes: {hit.label}",
                                 _REMOVE_IT))
@@ -225,7 +226,7 @@ class OutputScanner:
                 out += self._literal_only(value, rel, channel)
             for channel, part in document.parts:
                 out += [_finding("R5", rel, hit.span, f"{channel}: {hit.label}", _REMOVE_IT)
-                        for hit in self.literals.find_bytes(part, binary=True)]
+                        for hit in self.literals.find_bytes(part, binary=b"\x00" in part[:4096])]
         elif not binary:
             text = data.decode("utf-8", errors="replace")
             if suffix in HTML_SUFFIXES:
