@@ -84,11 +84,14 @@ class Settings:
     allowed_values: frozenset[str] = frozenset()    # casefolded exact values accepted project-wide
     names: bool = True
     quasi: bool = True
+    # The spaCy pipeline for the named-entity layer: a package name or a path; None means
+    # "en_core_web_sm if installed", "" means none (lists and patterns only).
+    ner_model: str | None = None
 
     def fingerprint(self) -> str:
         data = {"t": sorted(self.thresholds.items()), "w": self.context_window,
                 "d": sorted(self.allowed_domains), "n": sorted(self.allowed_names),
-                "v": sorted(self.allowed_values), "names": self.names, "quasi": self.quasi}
+                "v": sorted(self.allowed_values), "names": self.names, "quasi": self.quasi, "ner": self.ner_model}
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
     def describe(self) -> dict:
@@ -178,6 +181,17 @@ class Detector:
         if not cached:
             self.remember(key)
         return cached
+
+    def scan_many(self, texts: list[str]) -> list[tuple[Hit, ...]]:
+        """`scan` for each text, in order (the NER layer batches them)."""
+        return [self.scan(t) for t in texts]
+
+    def warm(self) -> None:
+        """Load what the first scan would load (Presidio, word lists), so timing leaves it out."""
+        from . import engine
+        engine.analyzer()
+        names.lists()
+        names.places()
 
     # -- the clean-text cache on disk ------------------------------------------
     # Only hashes of texts in which nothing was found are kept between runs: no span,
