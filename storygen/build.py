@@ -51,10 +51,18 @@ class CheckResult:
     rendered: dict[str, object] = field(default_factory=dict)
     # After a preview build: the findings shown in the DRAFT banner.
     notices: list[str] = field(default_factory=list)
+    # `check --all`: the privacy guard over every excerpt in the project, quoted or not.
+    pool: list[Finding] = field(default_factory=list)
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return [*self.findings, *(self.privacy.findings if self.privacy is not None else ()), *self.pool]
 
     @property
     def blocking(self) -> bool:
         if self.privacy is not None and self.privacy.blocking:
+            return True
+        if any(not getattr(f, "resolved", f.action == "warn") for f in self.pool):
             return True
         return any(f.action == "block" for f in self.findings)
 
@@ -122,11 +130,11 @@ def _guard(project: Project, composites: list[Composite]):
 
 def report(result: CheckResult, *, echo=click.echo) -> list[str]:
     """Print findings, one line each, worst first; silence when there are none. Returns the lines."""
-    findings = list(result.findings)
-    if result.privacy is not None:
-        findings.extend(result.privacy.findings)
-    order = {"block": 0, "signoff": 1, "warn": 2}
-    lines = [f.format() for f in sorted(findings, key=lambda f: (order[f.action], f.story or "", f.rule))]
+    from .findings import lines as finding_lines
+
+    lines = finding_lines(result.all_findings)
+    if result.privacy is not None and result.privacy.notice:
+        lines.append(f"note: {result.privacy.notice}")
     for line in lines:
         echo(line, err=True)
     return lines

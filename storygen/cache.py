@@ -149,11 +149,10 @@ PRIVACY_PENDING = (
     CacheSpec("storygen.privacy.scan._LITERALS", "storygen/privacy/scan.py",
               "a hash of the private values", "the compiled matcher", "keeps only the latest"),
     CacheSpec("storygen.privacy lru caches", "storygen/privacy/names.py, engine.py, media.py, "
-              "detect.py, textnorm.py",
-              "none, or a text", "word lists, the Presidio engine, the ffmpeg path, the code "
-              "digest, folded texts", "cannot be stale (package files and text)"),
-    CacheSpec("storygen.privacy.quasi._TOWN_RE", "storygen/privacy/quasi.py",
-              "none", "the town-name patterns, compiled on first use", "cannot be stale (package files)"),
+              "detect.py, textnorm.py, ner.py, fusion.py, facilities.py, quasi.py",
+              "none, a text, or a spaCy pipeline's name", "word lists, the gazetteer, the Presidio engine, "
+              "the loaded NER pipeline (two at most), the ffmpeg path, the code digest, folded texts",
+              "cannot be stale (package files, installed packages and text)"),
 )
 
 

@@ -102,14 +102,22 @@ def init(directory: Path):
 @click.option("--story", "slugs", multiple=True, metavar="SLUG", help="Only report on this story (repeatable).")
 @click.option("--privacy-report", "privacy_report", is_flag=False, flag_value="-", default=None,
               metavar="[FILE]", help="Print the privacy report per story, or write it as Markdown to FILE.")
-def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], privacy_report: str | None):
+@click.option("--all", "whole_pool", is_flag=True,
+              help="Also run the privacy guard over every excerpt in the project, quoted in a story or not, "
+                   "so the pool can be cleaned before drafting.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the findings as JSON, one object a line (file, line, excerpt, story, rule, action, "
+                   "text, hint, message), for a spreadsheet or a script.")
+def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], privacy_report: str | None,
+                  whole_pool: bool, as_json: bool):
     """Check every story that would be published, without writing anything.
 
     Runs the integrity rules (enough sources, nobody dominating, consent,
     reuse, theme support, review status), the privacy guard and every check a
     build makes before rendering (pictures, video theme, voice, length caps),
     and lists each problem with the file, line and fix. Exits 1 when a finding
-    would stop a build, 2 when a file or setting needs fixing.
+    would stop a build (or, with --all, when an excerpt holds something the
+    guard blocks or needs signed off), 2 when a file or setting needs fixing.
     """
     from .build import check, report
     from .outdir import output_file
@@ -119,7 +127,19 @@ def check_command(project_root: Path, drafts: bool, slugs: tuple[str, ...], priv
     result = check(project_root, drafts=drafts, slugs=slugs)
     if slugs:
         result.findings = [f for f in result.findings if f.story in slugs]
-    report(result)
+    if whole_pool and result.project.config.privacy.enabled:
+        from .privacy import check_excerpts
+
+        result.pool = check_excerpts(list(result.project.excerpts.values()), result.project)
+    if as_json:
+        from .findings import as_json as finding_json, unique
+
+        for finding in unique(result.all_findings):
+            click.echo(finding_json(finding))
+        if result.privacy is not None and result.privacy.notice:
+            click.echo(f"note: {result.privacy.notice}", err=True)
+    else:
+        report(result)
     for problem in result.problems:           # what a build would stop on while rendering
         click.echo(f"error: {problem.format_message()}", err=True)
     if privacy_report is not None and result.privacy is not None:
@@ -313,3 +333,22 @@ def serve(project_root, port, drafts):
     from .serve import serve as run_serve
 
     run_serve(project_root, port=port, drafts=drafts)
+
+
+@main.command()
+@project_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="The port on this computer (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Print the address but do not open a browser.")
+def studio(project_root, port, no_browser):
+    """Find excerpts, read stories and their findings in your browser.
+
+    Prints an address like http://127.0.0.1:8765/library?token=… and opens it.
+    Only this computer can reach the studio, and only through that address: the
+    key in it is swapped for a cookie in your browser. It reads and writes the
+    same files as the other commands, so git and `storygen check` keep working.
+    Press Ctrl+C in the terminal to stop it.
+    """
+    from .studio.server import studio as run_studio
+
+    run_studio(project_root, port=port, open_browser=not no_browser)

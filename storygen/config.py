@@ -95,6 +95,9 @@ class PrivacyConfig:
     allowed_domains: list[str] = field(default_factory=list)  # web addresses that may be published
     allow_values: list[str] = field(default_factory=list)     # exact values accepted everywhere (a helpline)
     names: bool = True             # name lists and cue patterns (R2, R3)
+    # spaCy pipeline for names, places and organisations: a package name or a folder;
+    # "" = en_core_web_sm when installed, "none" = lists and patterns only (docs/privacy.md)
+    ner_model: str = ""
     quasi_identifiers: bool = True  # R6, R7, R10, R11, R12, R15
     qi_limit: int = 3              # R11: this many quasi-identifier types in one composite needs a sign-off
     long_quote_words: int = 80     # R14: a longer verbatim quote is linkable to its transcript (warn)

@@ -457,3 +457,11 @@ def test_short_ids_are_not_found_by_chance_in_compressed_pdf_bytes(project, tmp_
         again.save(folder / "chance.pdf")
     found = privacy.scan_output(folder, loaded, composites)
     assert any(f.span == "S01" and "chance.pdf" in str(f.origin) for f in found)
+
+
+def test_a_draft_built_with_drafts_is_marked_draft(small, tmp_path):
+    edit(small / "narratives" / "stories" / "time-to-listen.md", "status: approved", "status: reviewed")
+    done = run_build(small, "--only", "report", "--drafts", cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    text = flat(pdf_text(small / "build" / "report" / "test-stories.pdf"))
+    assert "Time to listen DRAFT: reviewed, not approved for publication" in text

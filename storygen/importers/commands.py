@@ -117,6 +117,10 @@ def privacy_findings(project_root: Path, excerpt_ids: list[str], notes: list[str
                      f"{exc.format_message()}")
         return []
     excerpts = [project.excerpts[i] for i in excerpt_ids if i in project.excerpts]
+    from ..privacy import model_notice
+    notice = model_notice(project)
+    if notice:
+        notes.append(notice)
     return list(check_excerpts(excerpts, project))
 
 
@@ -153,9 +157,12 @@ def print_summary(s: ImportSummary, echo=click.echo) -> None:
         echo("data-loss report: nothing was left out")
     _listing("notes", s.notes, echo)
     if s.findings:
-        echo(f"privacy guard: {len(s.findings)} finding(s) in the imported excerpts:")
-        for f in s.findings:
-            echo(f"  {f.format() if hasattr(f, 'format') else f}")
+        from ..findings import lines
+
+        shown = lines(s.findings)
+        echo(f"privacy guard: {len(shown)} finding(s) in the imported excerpts:")
+        for line in shown:
+            echo(f"  {line}")
 
 
 def run_export_refi(project_root: Path, out: Path, *, echo=click.echo) -> Path:

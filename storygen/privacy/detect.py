@@ -18,7 +18,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 
 from ..cache import read_hashes, write_hashes
-from . import names, patterns, quasi
+from . import fusion, names, ner, patterns, quasi
 from .entities import PRESIDIO_ENTITIES
 from .textnorm import fold
 
@@ -84,11 +84,13 @@ class Settings:
     allowed_values: frozenset[str] = frozenset()    # casefolded exact values accepted project-wide
     names: bool = True
     quasi: bool = True
+    ner_model: str = ""            # [privacy] ner_model: "" = en_core_web_sm if installed, "none" = off
 
     def fingerprint(self) -> str:
         data = {"t": sorted(self.thresholds.items()), "w": self.context_window,
                 "d": sorted(self.allowed_domains), "n": sorted(self.allowed_names),
-                "v": sorted(self.allowed_values), "names": self.names, "quasi": self.quasi}
+                "v": sorted(self.allowed_values), "names": self.names, "quasi": self.quasi,
+                "ner": [_model_identity(ner.resolve(self.ner_model)), self.ner_model.strip().lower() == ner.OFF]}
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
     def describe(self) -> dict:
@@ -100,6 +102,7 @@ class Settings:
                              "NHS (mod-11, any grouping)", "NINO", "HANDLE", "PASSPORT (context)",
                              "VEHICLE (context for old formats)", "DATE/DOB", "AGE"],
             "names": "first-name and surname lists + title/cue patterns" if self.names else "off",
+            "ner_model": ner.describe(ner.resolve(self.ner_model)),
             "quasi_identifiers": "R6 R7 R10 R11 R12 R15" if self.quasi else "off",
             "thresholds": dict(sorted(self.thresholds.items())),
             "context_window": self.context_window,
@@ -124,6 +127,19 @@ def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+# Top-level domains people actually write in feedback without "www." or "https://". A bare
+# "word.word" with any other ending is a full stop without its space ("Doctors.How",
+# "ambulance….best"), since every dictionary word is now some registry's TLD.
+_BARE_TLDS = frozenset("com net org uk io info biz me tv eu ie scot wales cymru london co gov nhs ac app dev".split())
+
+
+def _missing_space(url: str) -> bool:
+    if "://" in url or url.lower().startswith("www.") or "/" in url or "@" in url:
+        return False
+    tld = url.rstrip(".").rsplit(".", 1)[-1]
+    return tld.lower() not in _BARE_TLDS or not tld.islower() or "…" in url or ".." in url
+
+
 def _file_name_like(url: str) -> bool:
     if "://" in url or url.lower().startswith("www.") or "/" in url:
         return False
@@ -141,6 +157,17 @@ def code_digest() -> str:
     return digest.hexdigest()[:12]
 
 
+def _model_identity(model: str | None) -> str:
+    """The pipeline's name and installed version: a new model must re-check every text."""
+    if model is None:
+        return ""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return f"{model} {version(model)}"
+    except (PackageNotFoundError, ValueError):
+        return model
+
+
 def _presidio_version() -> str:
     from importlib.metadata import version
     return version("presidio-analyzer")
@@ -149,6 +176,13 @@ def _presidio_version() -> str:
 def _text_key(text: str) -> str:
     """What the caches know a text by: a hash, never the text."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+PARALLEL_FROM = 400     # new texts for the model before scan_many spreads them over the CPUs
+
+
+def _scan_chunk(detector: "Detector", texts: list[str]) -> list[tuple[Hit, ...]]:
+    return detector._scan_batch(texts)
 
 
 class Detector:
@@ -164,6 +198,41 @@ class Detector:
         self._added: list[str] = []           # clean hashes found since the last drain_clean()
         self._qi: dict[str, str] | None = None  # text hash -> "+"-joined types, from "qi=" entries
         self._allowed_domains = {d.lower().lstrip(".") for d in self.settings.allowed_domains}
+        self.model = ner.resolve(self.settings.ner_model)   # None: lists and patterns only
+
+    @property
+    def notice(self) -> str | None:
+        """The one line every report carries when no NER model runs (None when one does)."""
+        return None if self.model or self.settings.ner_model.strip().lower() == ner.OFF else ner.NOTICE
+
+    def scan_many(self, texts) -> list[tuple[Hit, ...]]:
+        """`scan` for many texts: the model reads the texts not yet known in batches."""
+        texts = list(texts)
+        if self.model:
+            todo = {}
+            for text in texts:
+                if text and text.strip():
+                    key = _text_key(text)
+                    if key not in self._clean and key not in self._cache:
+                        todo.setdefault(key, text)
+            if todo:
+                from ..parallel import pmap_shared, workers
+
+                # The model is the costly part: on a cold pool, each CPU reads its share
+                # (forked workers inherit the loaded pipeline; only hits come back).
+                # Forking costs ~0.2 s, so only a pool of some hundreds of new texts is shared out.
+                items = list(todo.values())
+                share = max(PARALLEL_FROM // 2, -(-len(items) // max(1, workers())))
+                chunks = [items[i:i + share] for i in range(0, len(items), share)]
+                found = [h for part in pmap_shared(_scan_chunk, self, chunks, min_items=2) for h in part]
+                for key, hits in zip(todo, found):
+                    self._cache[key] = hits
+        return [self.scan(t) for t in texts]
+
+    def _scan_batch(self, texts: list[str]) -> list[tuple[Hit, ...]]:
+        folded = [fold(t) for t in texts]
+        found = ner.entities(self.model, [f.text for f in folded])
+        return [self._scan_folded(f, ents) for f, ents in zip(folded, found)]
 
     def scan(self, text: str) -> tuple[Hit, ...]:
         """All hits in `text`, sorted by position (cached by content hash)."""
@@ -251,6 +320,10 @@ class Detector:
     # -- the work ------------------------------------------------------------
     def _scan(self, text: str) -> tuple[Hit, ...]:
         folded = fold(text)
+        ents = ner.entities(self.model, [folded.text])[0] if self.model else []
+        return self._scan_folded(folded, ents)
+
+    def _scan_folded(self, folded, ents: list[tuple[str, int, int]]) -> tuple[Hit, ...]:
         t = folded.text
         window = self.settings.context_window
         raw: list[tuple[str, int, int, float, str]] = []
@@ -281,9 +354,14 @@ class Detector:
                 if any(abs(m.start() - a) <= window * 2 or abs(b - m.end()) <= window * 2 for a, b in anchors):
                     raw.append(("UNIQUE", m.start(), m.end(), 0.7, ""))
             raw.extend(("EVENT", m.start(), m.end(), 0.6, "") for m in quasi.EVENT.finditer(t))
+        raw.extend(fusion.model_hits(t, ents, self.settings))
         return tuple(self._resolve(folded, raw))
 
     def _resolve(self, folded, raw):
+        # The lists and patterns know where a name starts and ends ("Larkspur ward", not the
+        # model's "Larkspur"): a model span that overlaps one of theirs gives way to it.
+        own = [(h[1], h[2]) for h in raw if h[4] != "model"]
+        raw = [h for h in raw if h[4] != "model" or not any(h[1] < b and a < h[2] for a, b in own)]
         order = {e: i for i, e in enumerate(PRIORITY)}
         raw.sort(key=lambda h: (order.get(h[0].rstrip("?"), 99), -(h[2] - h[1]), h[1]))
         kept: list[tuple[str, int, int, float, str]] = []
@@ -300,6 +378,7 @@ class Detector:
                 continue
             if entity == "URL" and (self._domain_allowed(folded.text[start:end])
                                     or _file_name_like(folded.text[start:end])
+                                    or _missing_space(folded.text[start:end])
                                     or _word_char(folded.text[end:end + 1])):
                 # the last: Presidio stops at a known TLD inside a longer word ("photo.jp|g")
                 continue

@@ -20,8 +20,9 @@ from pathlib import Path
 from ..cache import cache_root
 from ..model import Composite, Finding, Origin, Project, Story, text_hash
 from . import quasi
-from .detect import Detector, Hit, Settings
+from .detect import ENTITY_RULES, Detector, Hit, Settings
 from .literals import Literals
+from .propagate import Propagation
 from .private import PrivateKnowledge, SignOff, load_private
 from .textnorm import fold, fold_key
 
@@ -59,6 +60,8 @@ class GuardReport:
     verdicts: dict[str, str] = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     stale_signoffs: list[SignOff] = field(default_factory=list)
+    # One line when no NER model ran ("names and places found by lists and patterns only…").
+    notice: str | None = None
     # The Guard that made this report (private knowledge, warm detector): the output scan reuses it.
     guard: "Guard | None" = field(default=None, repr=False, compare=False)
 
@@ -66,9 +69,6 @@ class GuardReport:
     def blocking(self) -> bool:
         """Any BLOCK, or any SIGN-OFF without a reviewer's decision."""
         return any(not f.resolved for f in self.findings)
-
-    def for_story(self, slug: str | None) -> list[GuardFinding]:
-        return [f for f in self.findings if f.story == slug]
 
 
 def finding_key(rule: str, span: str, context: str) -> str:
@@ -90,10 +90,22 @@ class Guard:
         self.literals = Literals(secrets)
         self.real = self.knowledge.real_keys()
         self.used_signoffs: set[str] = set()
+        self.propagation = Propagation(())
+        self._set_context()
+
+    def _set_context(self) -> None:
         # Everything besides a composite's own text that decides what check_composite finds.
         self._context = hashlib.blake2b(json.dumps(
-            [sorted(secrets), sorted(self.real), self.settings_limit]).encode(
-                "utf-8", "surrogatepass"), digest_size=16).hexdigest()
+            [sorted(self.knowledge.secrets()), sorted(self.real), self.settings_limit,
+             self.propagation.digest()]).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    def learn(self, texts) -> None:
+        """Scan every text of this run (the model reads them in batches) and learn what was
+        flagged, so that check_text finds it again wherever else it is written (propagate.py)."""
+        texts = [t for t in texts if t]
+        found = [(h.entity, h.span) for hits in self.detector.scan_many(texts) for h in hits]
+        self.propagation = Propagation(found, allowed=self.settings.allowed_names)
+        self._set_context()
 
     # -- one text -----------------------------------------------------------------
     def check_text(self, text: str, *, field: str, origin: Origin | None, story: str | None,
@@ -116,6 +128,14 @@ class Guard:
                 continue          # already reported as a known private value
             out.append(self._finding(hit.rule, hit.action, f"{field}: {_describe(hit)}", hit.hint, story,
                                      origin, hit.span, text, entity=hit.entity, field=field))
+            taken.append((hit.start, hit.end))
+        for entity, a, b in self.propagation.find(text):
+            if (not names and entity == "PERSON") or any(a < y and x < b for x, y in taken):
+                continue
+            rule, action, hint = ENTITY_RULES[entity]
+            out.append(self._finding(rule, action, f"{field}: {_LABELS.get(entity, entity)} "
+                                                   "(flagged elsewhere in the project)", hint, story,
+                                     origin, text[a:b], text, entity=entity, field=field))
         return out
 
     def _finding(self, rule, action, message, hint, story, origin, span, context, *, entity, field):
@@ -136,28 +156,25 @@ class Guard:
         knowledge (never the text): a rebuild after one edit re-checks only the
         composites that changed, or that had findings.
         """
-        clean_key = "g=" + self._composite_hash(composite)
+        texts = self.published_texts(composite)
+        clean_key = "g=" + self._composite_hash(composite, texts)
         if self.detector.remembered(clean_key):
             return []
-        findings = self._check_composite(composite)
+        findings = self._check_composite(composite, texts)
         if not findings:
             self.detector.remember(clean_key)
         return findings
 
-    def _composite_hash(self, composite: Composite) -> str:
-        story = composite.story
-        parts = [self._context, story.slug, story.title, story.summary, story.content_note,
-                 [story.persona.name, story.persona.role, story.persona.setting],
-                 [[s.kind, s.text] for s in composite.segments],
-                 [[p.image, p.alt, p.caption, p.credit] for p in story.images]]
-        data = json.dumps(parts, default=str).encode("utf-8", "surrogatepass")
-        return hashlib.blake2b(data, digest_size=16).hexdigest()
+    def published_texts(self, composite: Composite) -> list[tuple[str, str, Origin | None, bool]]:
+        """Every published text of one composite: (field, text, origin, run the name detectors).
 
-    def _check_composite(self, composite: Composite) -> list[GuardFinding]:
+        The one list both the check and its clean-verdict key read: a text published in a
+        new field is added here, and is then both checked and part of the key, so an edit
+        to it can never be waved through as already clean.
+        """
         story = composite.story
-        slug = story.slug
         where = story.origin
-        texts: list[tuple[str, str, Origin | None, bool]] = []   # (field, text, origin, run names)
+        texts: list[tuple[str, str, Origin | None, bool]] = [("persona name", story.persona.name, where, False)]
         for seg in composite.segments:
             if seg.kind == "excerpt":
                 ex = self.project.excerpts.get(seg.excerpt_id or "")
@@ -169,16 +186,27 @@ class Guard:
                   ("persona role", story.persona.role, where, True),
                   ("persona setting", story.persona.setting, where, True),
                   ("content note", story.content_note, where, True),
-                  ("slug", _words(slug), where, True)]
+                  ("slug", _words(story.slug), where, True)]
         for pic in story.images:
             texts += [("alt text", pic.alt, where, True), ("caption", pic.caption, where, True),
                       ("credit", pic.credit, where, True), ("image file name", _words(Path(pic.image).stem),
                                                               where, True),
                       ("image path", pic.image, where, False)]
+        return texts
+
+    def _composite_hash(self, composite: Composite, texts) -> str:
+        # Origins are left out: they only say where a finding points, and a clean composite has none.
+        parts = [self._context, composite.story.slug, [[f, t, names] for f, t, _o, names in texts]]
+        data = json.dumps(parts, default=str).encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    def _check_composite(self, composite: Composite, texts) -> list[GuardFinding]:
+        story = composite.story
         findings: list[GuardFinding] = []
         findings += self._persona_name(story)
+        texts = [t for t in texts if t[0] != "persona name"]     # checked above, with the map
         for field_name, text, origin, run_names in texts:
-            findings += self.check_text(text, field=field_name, origin=origin, story=slug, names=run_names)
+            findings += self.check_text(text, field=field_name, origin=origin, story=story.slug, names=run_names)
         findings += self._combination(story, texts, findings)
         return findings
 
@@ -267,6 +295,7 @@ def settings_for(project: Project, knowledge: PrivateKnowledge) -> Settings:
                     allowed_names=frozenset(allowed_names),
                     allowed_values=frozenset(fold_key(v) for v in getattr(cfg, "allow_values", []) or []),
                     names=bool(getattr(cfg, "names", True)),
+                    ner_model=str(getattr(cfg, "ner_model", "") or ""),
                     quasi=bool(getattr(cfg, "quasi_identifiers", True)))
 
 
@@ -311,10 +340,11 @@ def _describe(hit: Hit) -> str:
 def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
     """Run the guard over every published text of every composite (see module docstring)."""
     guard = Guard(project)
-    report = GuardReport(settings=_audit_settings(guard), guard=guard)
+    report = GuardReport(settings=_audit_settings(guard), guard=guard, notice=guard.detector.notice)
     report.findings += map_findings(guard.knowledge)
     report.findings += project_texts(guard)
     ordered = sorted(composites, key=lambda c: c.story.slug)
+    guard.learn(seg.text for c in ordered for seg in c.segments)
     for composite, (found, used, clean) in zip(ordered, _check_all(guard, ordered)):
         guard.used_signoffs |= used
         guard.detector.add_clean(clean)
@@ -400,11 +430,18 @@ def reuse_findings(guard: Guard, composites: list[Composite]) -> list[GuardFindi
     return out
 
 
+def model_notice(project: Project) -> str | None:
+    """The line every report carries when names and places are found without a model."""
+    return Guard(project).detector.notice
+
+
 def check_excerpts(excerpts, project: Project) -> list[Finding]:
     """The guard's detectors over imported excerpts; findings point at each excerpt's origin."""
     guard = Guard(project)
     out: list[Finding] = []
-    for ex in sorted(excerpts, key=lambda e: e.id):
+    excerpts = sorted(excerpts, key=lambda e: e.id)
+    guard.learn(ex.text for ex in excerpts)
+    for ex in excerpts:
         out += guard.check_text(ex.text, field=f"excerpt {ex.id}", origin=ex.origin, story=None)
     guard.detector.save_clean_cache()
     return out

@@ -45,7 +45,10 @@ Wednesday Thursday Friday Saturday Sunday January February March April May June 
 September October November December God Jesus Mum Mam Mom Dad Mother Social Services Council
 Housing Team Ward Unit Hospital Ok OK Okay Yes No Not So And But Or Just Really Very Sorry Fine
 Here There Well Now Then Today Tomorrow Yesterday Home Out In On At Of For To From Up Down St Saint
+Gran Granny Grandma Grandad Grandpa Nan Nana Nanna Auntie Aunty Aunt Uncle Mummy Daddy Covid COVID Coronavirus
 """.split())
+# After these a capitalised word is a thing or a role, not a person: "The Responder came".
+_ARTICLES = frozenset("the a an this that these those our their your its".split())
 # Verbs that, after a capitalised token at a sentence start, make it a person. Not "was"
 # or "had": "Dawn was breaking", "Hope was all we had".
 _SPEECH = frozenset("said says told tells asked asks rang rings explained replied smiled laughed".split())
@@ -56,6 +59,15 @@ _KIN = (r"sister|brother|mum|mam|mom|dad|son|daughter|husband|wife|partner|boyfr
 _STRONG_BEFORE = re.compile(rf"\b(?:my|her|his|their|our|your) (?:little |big |older |younger |eldest |youngest "
                             rf"|best |old )?(?:{_KIN}),? $|\b(?:[Mm]e|[Yy]ou|[Hh]im|[Hh]er|[Uu]s) and $", re.I)
 _STRONG_AFTER = re.compile(r"(?: who\b| and (?:me|I)\b)")
+# A job title in front of a word makes it a name, initials included: "Team Leader Walt",
+# "staff member JB", "my keyworker Dee".
+_ROLE_BEFORE = re.compile(r"\b(?:team leader|staff member|member of staff|staff nurse|charge nurse|ward manager"
+                          r"|support worker|healthcare assistant|health care assistant|care assistant|HCA|keyworker"
+                          r"|key worker|social worker|psychologist|psychiatrist|therapist|consultant|receptionist"
+                          r"|health visitor|midwife|practitioner|OT|CPN|SALT),? $", re.I)
+_INITIALS = re.compile(r"[A-Z]{2,3}")
+_THANKS_BEFORE = re.compile(r"\b(?:thanks?|thank you|thankyou|grateful|praise)(?: so much| very much)?(?: to)?,? $",
+                            re.I)
 _IT_WAS = re.compile(r"\b(?:it was|it were|it's|that was) $", re.I)
 # Weak: a person slot only if the word is unknown to the dictionary.
 _WEAK_BEFORE = re.compile(r"\b(?:asked|told|tell|ask|thank|thanked|phoned|rang|ring|texted|emailed|met|meet"
@@ -77,13 +89,24 @@ def lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(first names, surnames, English words in lower case)."""
     raw = resources.files("storygen.privacy.data").joinpath("english_words.txt.gz").read_bytes()
     words = frozenset(gzip.decompress(raw).decode("utf-8").split())
-    return _lines("first_names.txt") | _lines("first_names_extra.txt"), _lines("surnames.txt"), words
+    first = _lines("first_names.txt") | _lines("first_names_extra.txt") | _lines("first_names_nicknames.txt")
+    return first, _lines("surnames.txt"), words
 
 
 @functools.lru_cache(maxsize=1)
 def places() -> tuple[frozenset[str], frozenset[str]]:
     """(towns below region level, region-level names)."""
-    return _lines("uk_places.txt"), _lines("regions.txt")
+    return _lines("uk_places.txt") | _lines("uk_places_extra.txt"), _lines("regions.txt")
+
+
+@functools.lru_cache(maxsize=1)
+def _places_that_are_not_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The gazetteer less every listed first name and surname: thousands of villages share a
+    name with people (Kerry, Ross, Morley), and in feedback a person is far more often meant.
+    The gazetteer still reports them as places where a place is named ("in Ross")."""
+    first, surnames, _words = lists()
+    towns, regions = places()
+    return towns - first - surnames, regions
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -119,11 +142,44 @@ def _names_a_thing(toks, j: int, text: str) -> bool:
     return False
 
 
+_LIST_GAP = re.compile(r"\s*(?:,|&|\band\b|\bor\b)\s*(?:and\s+)?")
+_LIST_WORD = re.compile(r"[A-Z][^\W\d_]+")
+
+
 def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[NameHit]:
     """Personal names in folded `text`. `allowed` holds casefolded approved names
-    (pseudonyms, persona names) that are not reported."""
+    (pseudonyms, persona names) that are not reported.
+
+    People thanked in a list are named in a list: "Kirsty, Rhea, Bev and Margaret". A
+    capitalised word joined by a comma or "and" to a name found is a name too, when it
+    is a listed first name or no English word ("Rose and Eileen", "Abi, Hannah")."""
+    hits = list(_find_names(text, allowed))
+    first, _surnames, words = lists()
+    towns, regions = _places_that_are_not_names()
+    taken = [(h[1], h[2]) for h in hits]
+    frontier = list(taken)
+    while frontier:
+        a, b = frontier.pop()
+        for m in _LIST_WORD.finditer(text, max(0, a - 40), min(len(text), b + 40)):
+            ws, we = m.start(), m.end()
+            gap = text[we:a] if we <= a else text[b:ws] if ws >= b else None
+            if gap is None or not gap.strip() or not _LIST_GAP.fullmatch(gap):
+                continue
+            tok = m.group()
+            if (tok in _NOT_NAMES or tok in _THING_WORDS or tok in towns or tok in regions
+                    or (tok not in first and tok.lower() in words) or tok.casefold() in allowed):
+                continue
+            if any(ws < y and x < we for x, y in taken):
+                continue
+            taken.append((ws, we))
+            frontier.append((ws, we))
+            hits.append(("PERSON", ws, we, 0.7, "list"))
+    return iter(sorted(hits, key=lambda h: h[1]))
+
+
+def _find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[NameHit]:
     first, surnames, words = lists()
-    towns, regions = places()
+    towns, regions = _places_that_are_not_names()
     toks = []
     for m in _TOKEN.finditer(text):
         tok, start, end = m.group(), m.start(), m.end()
@@ -134,18 +190,29 @@ def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Nam
     i = 0
     while i < len(toks):
         tok, start, end = toks[i]
+        before = text[max(0, start - 40):start]
+        if tok.isupper() and len(tok) > 1 and tok not in _NOT_NAMES:
+            # In capitals: a listed first name that is no English word ("JESS", "SAVE PHIL"), or
+            # initials in a job-title slot ("staff member JB").
+            word = tok.capitalize()
+            if ((word in first and tok.lower() not in words and word not in towns)
+                    or (_INITIALS.fullmatch(tok) and _ROLE_BEFORE.search(before))):
+                if tok.casefold() not in allowed:
+                    yield "PERSON", start, end, 0.7, "list" if word in first else "cue"
+            i += 1
+            continue
         if not _capitalised(tok) or tok in _NOT_NAMES:
             i += 1
             continue
         prev = toks[i - 1][0] if i else ""
-        before = text[max(0, start - 40):start]
         after = text[end:end + 12]
         titled = prev.rstrip(".") in TITLES and text[toks[i - 1][2]:start].strip(". ") == ""
         unknown = tok.lower() not in words and tok not in towns and tok not in regions
         listed = tok in first or tok in surnames
         via = ""
-        if titled or _CUE.search(before) or _STRONG_BEFORE.search(before) or _STRONG_AFTER.match(after) \
-                and _IT_WAS.search(before):
+        if titled or _CUE.search(before) or _STRONG_BEFORE.search(before) or _ROLE_BEFORE.search(before) \
+                or (_STRONG_AFTER.match(after) and _IT_WAS.search(before)) \
+                or (tok in first and _THANKS_BEFORE.search(before)):
             # Strong syntax: a person slot. Even an everyday word is a name here ("my sister Precious").
             via = "list" if listed else "cue"
         elif tok in first and tok not in towns and tok not in regions:
@@ -155,11 +222,12 @@ def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Nam
             else:
                 nxt = toks[i + 1][0] if i + 1 < len(toks) else ""
                 gap = text[end:toks[i + 1][1]] if i + 1 < len(toks) else ""
-                supported = (gap == " " and nxt[:1].isupper() and (nxt in surnames or nxt.lower() not in words)) \
+                supported = (gap == " " and nxt[:1].isupper() and (nxt in surnames or nxt.lower() not in words
+                                                                   or len(nxt) == 1)) \
                     or (gap == " " and nxt in _SPEECH)
                 if supported or not _sentence_start(text, start):
                     via = "list"
-        elif unknown and (_WEAK_BEFORE.search(before) or _WEAK_AFTER.match(after)):
+        elif unknown and prev.lower() not in _ARTICLES and (_WEAK_BEFORE.search(before) or _WEAK_AFTER.match(after)):
             # A word no dictionary knows, in a place people are named: "I asked Dafydd", "Tendai said".
             via = "list" if listed else "cue"
         elif unknown and not _sentence_start(text, start) and i + 1 < len(toks):
@@ -175,9 +243,11 @@ def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Nam
         j = i
         while j + 1 < len(toks):
             nxt, ns, ne = toks[j + 1]
-            if text[toks[j][2]:ns] != " " or not _capitalised(nxt) or nxt in _NOT_NAMES:
+            initial = len(nxt) == 1 and nxt.isupper() and nxt != "I"      # "Jon P"
+            if text[toks[j][2]:ns] != " " or not (_capitalised(nxt) or initial) or nxt in _NOT_NAMES:
                 break
-            if nxt in surnames or (nxt not in towns and nxt.lower() not in words and nxt not in regions):
+            if nxt in surnames or (nxt not in towns and nxt.lower() not in words and nxt not in regions) \
+                    or (len(nxt) == 1 and nxt.isupper() and nxt != "I"):
                 j += 1
             else:
                 break

@@ -7,9 +7,11 @@ small and explicit so a reviewer can read what triggers what.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
+from .facilities import facility_hits
 from .names import lists, places
 
 QHit = tuple[str, int, int, float]
@@ -65,13 +67,13 @@ def place_hits(text: str) -> Iterator[QHit]:
         if m.group().split(" ", 1)[0] in _DETERMINERS:
             continue
         yield "PLACE", m.start(), m.end(), 0.8
-    for town in _town_regex().finditer(text):
-        yield "PLACE", town.start(), town.end(), 0.9
+    yield from town_hits(text)
+    yield from facility_hits(text)
     for m in _PREPOSITION_PLACE.finditer(text):
         name = m.group(1)
         head = name.split(" ")[0]
         if (name in towns or name in regions or head in regions or head in first
-                or head.lower() in words or head in _DETERMINERS):
+                or head.lower() in words or head in _DETERMINERS or head in CALENDAR):
             continue
         yield "PLACE", m.start(1), m.end(1), 0.5
 
@@ -92,17 +94,66 @@ def org_hits(text: str) -> Iterator[QHit]:
         yield "ORG", start, m.end(), 0.8
 
 
-_TOWN_RE: list[re.Pattern] = []
+_WORD = re.compile(r"[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*")   # "Stanley's" -> "Stanley"
+# Months, days and festivals are towns too (March, Sunday's-well is not, Christmas Common is):
+# "in March" is a date far more often than a place.
+CALENDAR = frozenset("""January February March April May June July August September October November December
+Monday Tuesday Wednesday Thursday Friday Saturday Sunday Christmas Easter Whitsun Advent Lent""".split())
+# Words after which a capitalised word that is also an English word is a place: "in Stanley",
+# "near Street", "from Reading". Before: "Stanley's chemist", "Hope high street".
+_PLACE_BEFORE = re.compile(r"\b(?:in|from|near|outside|around|round|at|to|of|live in|lived in|moved to"
+                           r"|born in|grew up in|based in|town of|village of)\s+$", re.I)
+_PLACE_AFTER = re.compile(r"^(?:['’]s)?\s+(?:town|village|city|high street|market|chemist|library|station"
+                          r"|bus station|hospital|area|estate|jobcentre|branch|office|surgery|clinic)\b", re.I)
+MAX_WORDS = 4
 
 
-def _town_regex() -> re.Pattern:
-    if not _TOWN_RE:
-        towns, _ = places()
-        alternation = "|".join(re.escape(t) for t in sorted(towns, key=len, reverse=True))
-        _TOWN_RE.append(re.compile(rf"\b(?:{alternation})\b"))
-    return _TOWN_RE[0]
+@functools.lru_cache(maxsize=1)
+def _gazetteer() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(multi-word place names casefolded, their first words, single-word names as written)."""
+    towns, _regions = places()
+    multi = frozenset(" ".join(t.replace("-", " ").split()).casefold() for t in towns
+                      if len(t.replace("-", " ").split()) > 1)
+    heads = frozenset(m.split(" ", 1)[0] for m in multi)
+    single = frozenset(t for t in towns if len(t.replace("-", " ").split()) == 1)
+    return multi, heads, single
 
 
+def town_hits(text: str) -> Iterator[QHit]:
+    """UK places from the gazetteer (GeoNames, 500 people or more).
+
+    Multi-word names in any case ("west bridgford", "Sutton in Ashfield"). Single words:
+    capitalised, or in lower case when no English word ("hucknall"); a single word that is
+    also an English word ("Street", "Hope", "Deal") only where a place is named ("in Street",
+    "Hope's library")."""
+    multi, heads, single = _gazetteer()
+    _first, _surnames, dictionary = lists()   # "Sarah Holloway" is a person, not the London district
+    words = list(_WORD.finditer(text))
+    i = 0
+    while i < len(words):
+        found = 0
+        tries = range(min(MAX_WORDS, len(words) - i), 1, -1) if words[i].group().casefold() in heads else ()
+        for n in tries:
+            run = words[i:i + n]
+            if any(text[a.end():b.start()] not in (" ", "-") for a, b in zip(run, run[1:])):
+                continue
+            if " ".join(w.group() for w in run).replace("-", " ").casefold() in multi:
+                found = n
+                break
+        if found:
+            yield "PLACE", words[i].start(), words[i + found - 1].end(), 0.9
+            i += found
+            continue
+        w = words[i]
+        token = w.group()
+        name = token[0].upper() + token[1:] if token.islower() else token
+        after_first_name = i > 0 and text[words[i - 1].end():w.start()] == " " and words[i - 1].group() in _first
+        if name in single and name not in CALENDAR and not after_first_name and (token == name or (len(token) >= 5 and token not in dictionary)):
+            common = token.lower() in dictionary
+            if not common or (token == name and (_PLACE_BEFORE.search(text[max(0, w.start() - 20):w.start()])
+                                                 or _PLACE_AFTER.match(text[w.end():w.end() + 24]))):
+                yield "PLACE", w.start(), w.end(), 0.9 if not common else 0.6
+        i += 1
 def qi_types(text: str) -> set[str]:
     """The quasi-identifier types present in `text` besides place/org/event/age hits (R11, R15)."""
     found = {f"special:{name}" for name, rx in SPECIAL.items() if rx.search(text)}

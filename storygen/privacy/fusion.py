@@ -1,0 +1,87 @@
+"""The model's entities, fused with what the lists and patterns found.
+
+The model (ner.py) is good at shape — a capitalised run in a person or place slot — and
+poor at knowing which names are public: it tags "the NHS" and "Covid" as organisations
+and "Mum" as a person. Its spans are kept unless they name something nobody can be
+recognised by: national bodies and kinds of service (data/national_services.txt),
+regions and wider areas, kin words, approved pseudonyms and persona names. What survives
+joins the other detectors' hits; where two overlap the stronger or longer wins (detect.py).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+
+from .names import TITLES, lists, places
+
+_KIN_WORDS = frozenset("""
+mum mam mom mummy mother dad daddy father nan nana nanna gran granny grandma grandad grandpa grandmother
+grandfather auntie aunty aunt uncle sister brother son daughter husband wife partner baby
+""".split())
+_DETERMINERS = ("the ", "a ", "an ", "my ", "our ", "your ", "their ", "his ", "her ")
+SCORE = 0.75
+_AFTER_ARTICLE = re.compile(r"\b(?:[Tt]he|[Aa]n?|[Tt]his|[Tt]hat)\s+$")
+
+
+@functools.lru_cache(maxsize=1)
+def national_services() -> frozenset[str]:
+    text = resources.files("storygen.privacy.data").joinpath("national_services.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Without a leading determiner or trailing possessive/punctuation: "the Bracken House's" -> "Bracken House"."""
+    span = text[start:end]
+    low = span.casefold()
+    for d in _DETERMINERS:
+        if low.startswith(d):
+            start += len(d)
+            break
+    while end > start and text[end - 1] in ".,;:!?'’\")":
+        end -= 1
+    if text[start:end].endswith(("'s", "’s")):
+        end -= 2
+    return start, end
+
+
+def _public(entity: str, span: str, allowed: frozenset[str]) -> bool:
+    """True when the span names nothing that could identify anyone."""
+    key = span.casefold()
+    if not any(c.isalpha() for c in span) or key in allowed:
+        return True
+    if key in national_services():
+        return True
+    _towns, regions = places()
+    if span in regions:
+        return True
+    words = [w.strip(".,'’") for w in key.split()]
+    from .facilities import service_words
+    if all(w.removesuffix("'s").removesuffix("’s") in service_words() for w in words):
+        return True               # "the Family Support Service", "Therapy Team": a kind, not a name
+    if entity == "PERSON" and all(w in _KIN_WORDS or w.capitalize() in TITLES for w in words):
+        return True
+    first, _surnames, dictionary = lists()
+    towns, _regions = places()
+    if len(words) == 1 and words[0] in dictionary and span not in first and span not in towns:
+        return True               # one everyday word: "the Responder", "Breastfeeding" (lists judge these in context)
+    if not any(c.isupper() for c in span) and entity != "PLACE":
+        # the small model's lower-case people and organisations are mostly ordinary words
+        first, surnames, dictionary = lists()
+        if all(w in dictionary for w in words):
+            return True
+    return False
+
+
+def model_hits(text: str, ents, settings):
+    """The model's entities in folded `text` as raw detector hits (entity, start, end, score, detail)."""
+    for entity, start, end in ents:
+        start, end = _trim(text, start, end)
+        if end <= start:
+            continue
+        if _public(entity, text[start:end], settings.allowed_names):
+            continue
+        if entity == "PERSON" and _AFTER_ARTICLE.search(text, 0, start):
+            continue              # "the Responder", "a Carer": nobody is "the Sarah"
+        yield entity, start, end, SCORE, "model"
