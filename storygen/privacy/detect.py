@@ -51,6 +51,7 @@ ENTITY_RULES: dict[str, tuple[str, str, str]] = {
                                  "drop one of them or record a sign-off"),
     "EVENT": ("R12", "signoff", "a singular event can be looked up: leave it out, blur it, or record a sign-off"),
 }
+_IDENTITY = frozenset({"PERSON", "PERSON?", "PLACE", "ORG"})
 STRUCTURED = ("EMAIL", "PHONE", "POSTCODE", "NHS", "NINO", "URL", "HANDLE", "IP", "CARD", "IBAN",
               "PASSPORT", "DRIVING", "VEHICLE")
 # Overlap resolution: earlier wins when two hits overlap.
@@ -201,18 +202,14 @@ class Detector:
     def scan_many(self, texts) -> list[tuple[Hit, ...]]:
         """`scan` for many texts: the model reads the texts not yet known in batches."""
         texts = list(texts)
-        if self.model:
-            todo = {}
-            for text in texts:
-                if text and text.strip():
-                    key = _text_key(text)
-                    if key not in self._clean and key not in self._cache:
-                        todo.setdefault(key, text)
-            if todo:
-                folded = [fold(t) for t in todo.values()]
-                found = ner.entities(self.model, [f.text for f in folded])
-                for (key, _text), f, ents in zip(todo.items(), folded, found):
-                    self._cache[key] = self._scan_folded(f, ents)
+        todo: dict[str, str] = {}
+        for text in texts:
+            if text and text.strip():
+                key = _text_key(text)
+                if key not in self._clean and key not in self._cache:
+                    todo.setdefault(key, text)
+        if todo:
+            self._cache.update(self.scan_share(list(todo.items())))
         return [self.scan(t) for t in texts]
 
     def scan(self, text: str) -> tuple[Hit, ...]:
@@ -300,11 +297,24 @@ class Detector:
 
     # -- the work ------------------------------------------------------------
     def _scan(self, text: str) -> tuple[Hit, ...]:
-        folded = fold(text)
-        ents = ner.entities(self.model, [folded.text])[0] if self.model else []
-        return self._scan_folded(folded, ents)
+        return self.scan_share([("", text)])[0][1]
 
-    def _scan_folded(self, folded, ents: list[tuple[str, int, int]]) -> tuple[Hit, ...]:
+    def scan_share(self, items: list[tuple[str, str]]) -> list[tuple[str, tuple[Hit, ...]]]:
+        """(key, hits) for each (key, text). Lists and patterns run first; the model then
+        reads, in one batch, only the stretches around capitalised words they left
+        unexplained: where they found something, the model's span would give way to
+        theirs anyway (_resolve), so reading it again costs time and changes nothing."""
+        folded = [fold(text) for _key, text in items]
+        own = [self._own_hits(f) for f in folded]
+        if self.model:
+            covered = [[(h[1], h[2]) for h in raw if h[0] in _IDENTITY] for raw in own]
+            found = ner.entities(self.model, [f.text for f in folded], covered)
+        else:
+            found = [[] for _ in folded]
+        return [(key, self._finish(f, raw, ents)) for (key, _text), f, raw, ents in zip(items, folded, own, found)]
+
+    def _own_hits(self, folded) -> list[tuple[str, int, int, float, str]]:
+        """Every lists-and-patterns hit in a folded text, before overlaps are resolved."""
         t = folded.text
         window = self.settings.context_window
         raw: list[tuple[str, int, int, float, str]] = []
@@ -335,7 +345,11 @@ class Detector:
                 if any(abs(m.start() - a) <= window * 2 or abs(b - m.end()) <= window * 2 for a, b in anchors):
                     raw.append(("UNIQUE", m.start(), m.end(), 0.7, ""))
             raw.extend(("EVENT", m.start(), m.end(), 0.6, "") for m in quasi.EVENT.finditer(t))
-        raw.extend(fusion.model_hits(t, ents, self.settings))
+        return raw
+
+    def _finish(self, folded, raw, ents: list[tuple[str, int, int]]) -> tuple[Hit, ...]:
+        t = folded.text
+        raw = raw + list(fusion.model_hits(t, ents, self.settings))
         return tuple(self._resolve(folded, raw))
 
     def _resolve(self, folded, raw):
@@ -375,3 +389,4 @@ class Detector:
             return False
         host = url.split("//", 1)[-1].split("/", 1)[0].split("@")[-1].lower()
         return any(host == d or host.endswith("." + d) for d in self._allowed_domains)
+
