@@ -308,3 +308,22 @@ def serve(project_root, port, drafts):
     from .serve import serve as run_serve
 
     run_serve(project_root, port=port, drafts=drafts)
+
+
+@main.command()
+@project_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="The port on this computer (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Print the address but do not open a browser.")
+def studio(project_root, port, no_browser):
+    """Find excerpts, read stories and their findings in your browser.
+
+    Prints an address like http://127.0.0.1:8765/library?token=… and opens it.
+    Only this computer can reach the studio, and only through that address: the
+    key in it is swapped for a cookie in your browser. It reads and writes the
+    same files as the other commands, so git and `storygen check` keep working.
+    Press Ctrl+C in the terminal to stop it.
+    """
+    from .studio.server import studio as run_studio
+
+    run_studio(project_root, port=port, open_browser=not no_browser)

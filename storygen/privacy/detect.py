@@ -179,6 +179,13 @@ def _text_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+PARALLEL_FROM = 400     # new texts for the model before scan_many spreads them over the CPUs
+
+
+def _scan_chunk(detector: "Detector", items: list[tuple[str, str]]) -> list[tuple[str, tuple[Hit, ...]]]:
+    return detector.scan_share(items)
+
+
 class Detector:
     """Runs every detector; one instance per settings, reused across texts."""
 
@@ -208,8 +215,19 @@ class Detector:
                 key = _text_key(text)
                 if key not in self._clean and key not in self._cache:
                     todo.setdefault(key, text)
-        if todo:
-            self._cache.update(self.scan_share(list(todo.items())))
+        items = list(todo.items())
+        if self.model and len(items) >= PARALLEL_FROM:
+            from ..parallel import pmap_shared, workers
+
+            # The model is the costly part: on a cold pool, each CPU reads its share
+            # (forked workers inherit the loaded pipeline; only hits come back).
+            # Forking costs ~0.2 s, so only a pool of some hundreds of new texts is shared out.
+            share = max(PARALLEL_FROM // 2, -(-len(items) // max(1, workers())))
+            chunks = [items[i:i + share] for i in range(0, len(items), share)]
+            for part in pmap_shared(_scan_chunk, self, chunks, min_items=2):
+                self._cache.update(part)
+        elif items:
+            self._cache.update(self.scan_share(items))
         return [self.scan(t) for t in texts]
 
     def scan(self, text: str) -> tuple[Hit, ...]:

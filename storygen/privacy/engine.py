@@ -128,4 +128,3 @@ def presidio_hits(text: str, prefilter: bool = True) -> list[tuple[str, int, int
             if r.entity_type in PRESIDIO_ENTITIES and r.score > 0:
                 out.append((PRESIDIO_ENTITIES[r.entity_type], r.start, r.end, r.score))
     return out
-

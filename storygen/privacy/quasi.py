@@ -109,12 +109,14 @@ MAX_WORDS = 4
 
 
 @functools.lru_cache(maxsize=1)
-def _gazetteer() -> tuple[frozenset[str], frozenset[str]]:
-    """(multi-word place names casefolded, single-word place names as written)."""
+def _gazetteer() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(multi-word place names casefolded, their first words, single-word names as written)."""
     towns, _regions = places()
-    multi = frozenset(" ".join(t.replace("-", " ").split()).casefold() for t in towns if len(t.replace("-", " ").split()) > 1)
+    multi = frozenset(" ".join(t.replace("-", " ").split()).casefold() for t in towns
+                      if len(t.replace("-", " ").split()) > 1)
+    heads = frozenset(m.split(" ", 1)[0] for m in multi)
     single = frozenset(t for t in towns if len(t.replace("-", " ").split()) == 1)
-    return multi, single
+    return multi, heads, single
 
 
 @functools.lru_cache(maxsize=1)
@@ -131,7 +133,7 @@ def _heads() -> dict[str, int]:
 @functools.lru_cache(maxsize=1)
 def _starts() -> frozenset[str]:
     """Every casefolded word that can begin a place: a multi-word name's first word or a one-word name."""
-    return frozenset(_heads()) | frozenset(t.casefold() for t in _gazetteer()[1])
+    return frozenset(_heads()) | frozenset(t.casefold() for t in _gazetteer()[2])
 
 
 def town_hits(text: str) -> Iterator[QHit]:
@@ -141,7 +143,7 @@ def town_hits(text: str) -> Iterator[QHit]:
     capitalised, or in lower case when no English word ("hucknall"); a single word that is
     also an English word ("Street", "Hope", "Deal") only where a place is named ("in Street",
     "Hope's library")."""
-    multi, single = _gazetteer()
+    multi, _, single = _gazetteer()
     _first, _surnames, dictionary = lists()   # "Sarah Holloway" is a person, not the London district
     heads = _heads()
     starts = _starts()

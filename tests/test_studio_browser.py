@@ -1,0 +1,111 @@
+"""The studio in real headless Chromium (Debian's package) via Playwright: a comms officer's
+journey through the library, and zero axe-core violations (WCAG 2.2 AA) on every studio
+screen in light and dark. Skips with a reason when /usr/bin/chromium is absent."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from projectkit import write_project  # noqa: E402
+from studiokit import running  # noqa: E402
+
+CHROMIUM = os.environ.get("STORYGEN_CHROMIUM", "/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`"),
+]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-dev-shm-usage"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SCREENS = {"library": "/library", "library filtered": "/library?theme=working-together&role=community",
+           "excerpt": "/excerpts/S01-01", "stories": "/stories"}
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    root = write_project(tmp_path_factory.mktemp("studio-browser") / "proj")
+    with running(root) as studio:
+        yield studio
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def opened(browser, studio, scheme: str = "light", javascript: bool = True):
+    context = browser.new_context(color_scheme=scheme, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(studio.address)
+    return context, page
+
+
+def test_comms_officer_filters_the_library_to_a_theme_and_role_without_javascript(browser, studio):
+    context, page = opened(browser, studio, javascript=False)
+    try:
+        assert page.url == f"{studio.base}/library"              # the key left the address bar
+        assert page.get_by_role("heading", level=1).inner_text() == "Excerpt library"
+        page.get_by_label("Theme", exact=True).select_option(label="Working together")
+        page.get_by_label("Role", exact=True).select_option("community")
+        page.get_by_label("Usable for").select_option("video")
+        page.get_by_role("button", name="Show excerpts").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("status").inner_text() == "4 excerpts found."
+        titles = page.locator(".excerpt-title a").all_inner_texts()
+        assert titles == ["S05-01", "S05-02", "S06-01", "S06-02"]
+        page.get_by_role("link", name="S05-01").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Excerpt S05-01"
+        assert "usable for site, video, report" in page.locator(".facts").inner_text()
+    finally:
+        context.close()
+
+
+def test_cookie_is_not_readable_by_scripts(browser, studio):
+    context, page = opened(browser, studio)
+    try:
+        assert page.evaluate("document.cookie") == ""
+        assert any(c["httpOnly"] and c["sameSite"] == "Strict" for c in context.cookies())
+    finally:
+        context.close()
+
+
+def test_keyboard_reaches_the_skip_link_then_the_navigation(browser, studio):
+    context, page = opened(browser, studio)
+    try:
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "q"   # first control in main: the search box
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_zero_axe_violations_on_every_studio_screen(browser, studio, scheme):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context, page = opened(browser, studio, scheme)
+    problems = []
+    try:
+        for name, path in SCREENS.items():
+            page.goto(studio.base + path)
+            assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+            results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
+                                             "resultTypes": ["violations"]})
+            if results.violations_count:
+                problems.append(f"--- {name} ({scheme}) ---\n" + results.generate_report())
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
