@@ -39,7 +39,7 @@ def test_plain_text_for_propagation_matches_the_character_by_character_fold(text
 
 def _town_hits_slow(text: str):
     """Every start word tried at every length, as before the first-word index."""
-    multi, single = quasi._gazetteer()
+    multi = quasi._gazetteer()[0]
     found = []
     words = list(quasi._WORD.finditer(text))
     for n in range(quasi.MAX_WORDS, 1, -1):
