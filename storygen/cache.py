@@ -84,6 +84,10 @@ ON_DISK = (
               "none: not a cache",
               "output folders a publish replaced, until a background process deletes them",
               "emptied by the build that filled it"),
+    CacheSpec("staging", "storygen/publish.py",
+              "none: not a cache",
+              "the output a build is writing, named after its process id, until it is published",
+              "removed by the build that made it; one left by a killed build is removed by the next build"),
 )
 
 IN_MEMORY = (
