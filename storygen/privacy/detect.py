@@ -17,10 +17,10 @@ import json
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from ..cache import read_hashes, write_hashes
 from . import fusion, names, ner, patterns, quasi
 from .entities import PRESIDIO_ENTITIES
 from .textnorm import fold
+from .verdicts import Verdicts
 
 # entity -> (rule, action, what to do)
 ENTITY_RULES: dict[str, tuple[str, str, str]] = {
@@ -193,11 +193,8 @@ class Detector:
         self.settings = settings or Settings()
         self._key = self.settings.fingerprint()
         self._cache: dict[str, tuple[Hit, ...]] = {}
-        self._clean: set[str] = set()
-        self._clean_path: Path | None = None
-        self._clean_dirty = False
-        self._added: list[str] = []           # clean hashes found since the last drain_clean()
-        self._qi: dict[str, str] | None = None  # text hash -> "+"-joined types, from "qi=" entries
+        self._verdicts = Verdicts()          # what is remembered between runs (verdicts.py)
+        self._qi: dict[str, str] | None = None  # text hash -> "+"-joined types, from the qi file
         self._allowed_domains = {d.lower().lstrip(".") for d in self.settings.allowed_domains}
         self.model = ner.resolve(self.settings.ner_model)   # None: lists and patterns only
 
@@ -213,7 +210,7 @@ class Detector:
         for text in texts:
             if text and text.strip():
                 key = _text_key(text)
-                if key not in self._clean and key not in self._cache:
+                if key not in self._verdicts.texts and key not in self._cache:
                     todo.setdefault(key, text)
         items = list(todo.items())
         if self.model and len(items) >= PARALLEL_FROM:
@@ -235,83 +232,71 @@ class Detector:
         if not text or not text.strip():
             return ()
         key = _text_key(text)
-        if key in self._clean:
+        if key in self._verdicts.texts:
             return ()
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = self._scan(text)
         if not cached:
-            self.remember(key)
+            self._verdicts.texts.add(key)
         return cached
 
-    # -- the clean-text cache on disk ------------------------------------------
+    # -- verdicts kept on disk (verdicts.py) ---------------------------------------
     # Only hashes of texts in which nothing was found are kept between runs: no span,
     # no position, nothing identifying ever reaches the disk. A text with a finding is
-    # simply scanned again. The file name carries the settings and a digest of the
-    # detector code and word lists, so any change to either starts a fresh cache.
+    # simply scanned again. The file names carry the settings and a digest of the
+    # detector code and word lists, so any change to either starts afresh.
     def use_clean_cache(self, folder: Path) -> None:
-        path = folder / f"clean-{self._key}-{code_digest()}.txt"
-        if self._clean_path == path:
+        if self._verdicts.folder == folder:
             return
-        # One detector serves every project in a process (tests, `serve`): each cache
-        # folder starts from its own file, never from another project's verdicts.
-        self._clean_path = path
-        self._clean = read_hashes(path)
+        # One detector serves every project of a build context: each cache folder starts
+        # from its own files, never from another project's verdicts.
+        self._verdicts = Verdicts(folder, self._key, code_digest())
         self._qi = None
-        self._clean_dirty = False
 
     def qi_types(self, text: str) -> set[str]:
-        """`quasi.qi_types(text)`, remembered between runs in the clean cache.
+        """`quasi.qi_types(text)`, remembered between runs in the qi file.
 
-        An entry is `qi=<hash of the text>=<types>`: the types are rule labels
+        An entry is `<hash of the text>=<types>`: the types are rule labels
         ("age", "special:health"), never text, so nothing identifying reaches the disk.
         """
         key = hashlib.blake2b(b"qi\0" + text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         if self._qi is None:
-            self._qi = dict(e[3:].split("=", 1) for e in self._clean if e.startswith("qi="))
+            self._qi = dict(e.split("=", 1) for e in self._verdicts.qi.entries if "=" in e)
         known = self._qi.get(key)
         if known is not None:
             return set(known.split("+")) if known else set()
         found = quasi.qi_types(text)
         entry = "+".join(sorted(found))
         self._qi[key] = entry
-        self.remember(f"qi={key}={entry}")
+        self._verdicts.qi.add(f"{key}={entry}")
         return found
 
-    def remember(self, key: str) -> None:
-        """Keep a verdict key (a clean text's hash, or a caller's own such as "this composite
-        is clean") in the clean cache: dropped with any change of settings or code."""
-        if self._clean_path is not None and key not in self._clean:
-            self._clean.add(key)
-            self._added.append(key)
-            self._clean_dirty = True
+    def remember_composite(self, key: str) -> None:
+        """Remember a composite found clean as a whole (the guard's key over its texts)."""
+        self._verdicts.composites.add(key)
 
-    def remembered(self, key: str) -> bool:
-        return key in self._clean
+    def composite_remembered(self, key: str) -> bool:
+        return key in self._verdicts.composites
 
     def known_clean(self, text: str) -> bool:
         """True when `text` is remembered as clean (a cheap look-up, no scan)."""
         if not text or not text.strip():
             return True
-        return _text_key(text) in self._clean
+        return _text_key(text) in self._verdicts.texts
 
-    def drain_clean(self) -> list[str]:
-        """Clean-text hashes found since the last call: a worker process hands them back."""
-        added, self._added = self._added, []
-        return added
+    def drain_clean(self) -> dict[str, list[str]]:
+        """Verdicts found since the last call, by kind: a worker process hands them back."""
+        return self._verdicts.drain()
 
-    def add_clean(self, keys: list[str]) -> None:
-        """Merge clean-text hashes a worker process found."""
-        if self._clean_path is not None and keys:
-            self._clean.update(keys)
-            self._clean_dirty = True
+    def add_clean(self, added: dict[str, list[str]]) -> None:
+        """Merge the verdicts a worker process found (`drain_clean`'s result)."""
+        self._verdicts.merge(added)
+        if added and added.get("qi"):
             self._qi = None
 
     def save_clean_cache(self) -> None:
-        if self._clean_path is None or not self._clean_dirty:
-            return
-        write_hashes(self._clean_path, self._clean, replaces=f"clean-{self._key}-*.txt")
-        self._clean_dirty = False
+        self._verdicts.save()
 
     # -- the work ------------------------------------------------------------
     def _scan(self, text: str) -> tuple[Hit, ...]:
