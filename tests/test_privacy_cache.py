@@ -150,7 +150,8 @@ def test_a_clean_composite_is_remembered_until_its_text_or_the_private_knowledge
 
     checked = []
     inner = Guard._check_composite
-    monkeypatch.setattr(Guard, "_check_composite", lambda self, c: checked.append(c.story.slug) or inner(self, c))
+    monkeypatch.setattr(Guard, "_check_composite",
+                        lambda self, c, texts: checked.append(c.story.slug) or inner(self, c, texts))
     root = write_project(tmp_path / "p")
     first = check(root)
     assert first.privacy.verdicts == {"time-to-listen": "pass"} and checked == ["time-to-listen"]
@@ -168,3 +169,28 @@ def test_a_clean_composite_is_remembered_until_its_text_or_the_private_knowledge
     assert check(root).privacy.findings == [] and checked == []          # back to what was remembered
     edit(root / "narratives/stories/time-to-listen.md", "for years.", "for years. Ring her on 07700 900123.")
     assert any(f.rule == "R1" for f in check(root).privacy.findings) and checked == ["time-to-listen"]
+
+
+def test_the_clean_composite_key_covers_every_text_the_check_reads(tmp_path, monkeypatch):
+    """The key and the check read one list (Guard.published_texts): every text the check
+    looks at is in it, and a change to any of them changes the key."""
+    from privacy_fixtures import make_project
+
+    from storygen.model import Picture
+    from storygen.privacy.guard import Guard
+
+    pic = Picture(image="assets/desk.jpg", alt="A desk", caption="The front desk", credit="Photo: team")
+    project, [composite] = make_project(tmp_path, images=(pic,))
+    guard = Guard(project)
+    texts = guard.published_texts(composite)
+    seen = []
+    inner = Guard.check_text
+    monkeypatch.setattr(Guard, "check_text", lambda self, text, **kw: seen.append((kw["field"], text))
+                        or inner(self, text, **kw))
+    guard._check_composite(composite, texts)
+    listed = {(f, t) for f, t, _o, _n in texts}
+    assert seen and set(seen) <= listed
+    base = guard._composite_hash(composite, texts)
+    for i, (field, text, origin, names) in enumerate(texts):
+        changed = [*texts[:i], (field, text + " changed", origin, names), *texts[i + 1:]]
+        assert guard._composite_hash(composite, changed) != base, field

@@ -225,3 +225,15 @@ def test_check_all_json_over_an_imported_csv_reports_every_excerpt_once(tmp_path
     assert ("R1", "07700 900123") in by_excerpt["C4"]
     assert len(objects) == len({(o["excerpt"], o["rule"], o["text"]) for o in objects})
     assert all(o["file"] and o["line"] for o in objects)
+
+
+def test_a_large_cold_pool_read_over_the_cpus_finds_what_one_at_a_time_finds():
+    from storygen.privacy.detect import PARALLEL_FROM
+
+    texts = [f"Visit {n}: I think Thandiwe left Larkspur ward in week {n}, and nobody rang me on 07700 900{n % 1000:03d}."
+             for n in range(PARALLEL_FROM + 20)]
+    pooled = Detector(Settings(ner_model=MODEL)).scan_many(texts)
+    single = Detector(Settings(ner_model=MODEL))
+    assert pooled == [single.scan(t) for t in texts]
+    assert all({"PLACE", "PHONE"} <= {h.entity for h in hits} for hits in pooled)
+    assert sum("PERSON" in {h.entity for h in hits} for hits in pooled) > len(texts) // 2

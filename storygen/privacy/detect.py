@@ -178,6 +178,13 @@ def _text_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+PARALLEL_FROM = 400     # new texts for the model before scan_many spreads them over the CPUs
+
+
+def _scan_chunk(detector: "Detector", texts: list[str]) -> list[tuple[Hit, ...]]:
+    return detector._scan_batch(texts)
+
+
 class Detector:
     """Runs every detector; one instance per settings, reused across texts."""
 
@@ -209,11 +216,23 @@ class Detector:
                     if key not in self._clean and key not in self._cache:
                         todo.setdefault(key, text)
             if todo:
-                folded = [fold(t) for t in todo.values()]
-                found = ner.entities(self.model, [f.text for f in folded])
-                for (key, _text), f, ents in zip(todo.items(), folded, found):
-                    self._cache[key] = self._scan_folded(f, ents)
+                from ..parallel import pmap_shared, workers
+
+                # The model is the costly part: on a cold pool, each CPU reads its share
+                # (forked workers inherit the loaded pipeline; only hits come back).
+                # Forking costs ~0.2 s, so only a pool of some hundreds of new texts is shared out.
+                items = list(todo.values())
+                share = max(PARALLEL_FROM // 2, -(-len(items) // max(1, workers())))
+                chunks = [items[i:i + share] for i in range(0, len(items), share)]
+                found = [h for part in pmap_shared(_scan_chunk, self, chunks, min_items=2) for h in part]
+                for key, hits in zip(todo, found):
+                    self._cache[key] = hits
         return [self.scan(t) for t in texts]
+
+    def _scan_batch(self, texts: list[str]) -> list[tuple[Hit, ...]]:
+        folded = [fold(t) for t in texts]
+        found = ner.entities(self.model, [f.text for f in folded])
+        return [self._scan_folded(f, ents) for f, ents in zip(folded, found)]
 
     def scan(self, text: str) -> tuple[Hit, ...]:
         """All hits in `text`, sorted by position (cached by content hash)."""

@@ -73,9 +73,11 @@ def _distinctive(word: str, dictionary: frozenset[str], first: frozenset[str], t
         # "Kingsley", "Emerald", "QMC", "C" — but not an everyday word opening a sentence
         # ("Absolutely wonderful service", "Thought course")
         return not (initial and low in dictionary and (low.endswith("ly") or low in _OPENERS))
-    # in lower case: a first name or a town ("john proctor ward", "mansfield children's centre");
+    # in lower case: a town, or a first name that is no English word ("mary seacole ward",
+    # "mansfield children's centre");
     # other unknown lower-case words are too often product names and typing slips
-    if len(low) > 3 and bare.isalpha() and (bare.capitalize() in first or bare.capitalize() in towns):
+    if len(low) > 3 and bare.isalpha() and (bare.capitalize() in towns
+                                            or (bare.capitalize() in first and low not in dictionary)):
         return True
     return None if len(low) > 3 and bare.isalpha() and low not in dictionary else False
 

@@ -70,9 +70,6 @@ class GuardReport:
         """Any BLOCK, or any SIGN-OFF without a reviewer's decision."""
         return any(not f.resolved for f in self.findings)
 
-    def for_story(self, slug: str | None) -> list[GuardFinding]:
-        return [f for f in self.findings if f.story == slug]
-
 
 def finding_key(rule: str, span: str, context: str) -> str:
     """The sign-off key: rule + span + the full text the span sits in."""
@@ -159,28 +156,25 @@ class Guard:
         knowledge (never the text): a rebuild after one edit re-checks only the
         composites that changed, or that had findings.
         """
-        clean_key = "g=" + self._composite_hash(composite)
+        texts = self.published_texts(composite)
+        clean_key = "g=" + self._composite_hash(composite, texts)
         if self.detector.remembered(clean_key):
             return []
-        findings = self._check_composite(composite)
+        findings = self._check_composite(composite, texts)
         if not findings:
             self.detector.remember(clean_key)
         return findings
 
-    def _composite_hash(self, composite: Composite) -> str:
-        story = composite.story
-        parts = [self._context, story.slug, story.title, story.summary, story.content_note,
-                 [story.persona.name, story.persona.role, story.persona.setting],
-                 [[s.kind, s.text] for s in composite.segments],
-                 [[p.image, p.alt, p.caption, p.credit] for p in story.images]]
-        data = json.dumps(parts, default=str).encode("utf-8", "surrogatepass")
-        return hashlib.blake2b(data, digest_size=16).hexdigest()
+    def published_texts(self, composite: Composite) -> list[tuple[str, str, Origin | None, bool]]:
+        """Every published text of one composite: (field, text, origin, run the name detectors).
 
-    def _check_composite(self, composite: Composite) -> list[GuardFinding]:
+        The one list both the check and its clean-verdict key read: a text published in a
+        new field is added here, and is then both checked and part of the key, so an edit
+        to it can never be waved through as already clean.
+        """
         story = composite.story
-        slug = story.slug
         where = story.origin
-        texts: list[tuple[str, str, Origin | None, bool]] = []   # (field, text, origin, run names)
+        texts: list[tuple[str, str, Origin | None, bool]] = [("persona name", story.persona.name, where, False)]
         for seg in composite.segments:
             if seg.kind == "excerpt":
                 ex = self.project.excerpts.get(seg.excerpt_id or "")
@@ -192,16 +186,27 @@ class Guard:
                   ("persona role", story.persona.role, where, True),
                   ("persona setting", story.persona.setting, where, True),
                   ("content note", story.content_note, where, True),
-                  ("slug", _words(slug), where, True)]
+                  ("slug", _words(story.slug), where, True)]
         for pic in story.images:
             texts += [("alt text", pic.alt, where, True), ("caption", pic.caption, where, True),
                       ("credit", pic.credit, where, True), ("image file name", _words(Path(pic.image).stem),
                                                               where, True),
                       ("image path", pic.image, where, False)]
+        return texts
+
+    def _composite_hash(self, composite: Composite, texts) -> str:
+        # Origins are left out: they only say where a finding points, and a clean composite has none.
+        parts = [self._context, composite.story.slug, [[f, t, names] for f, t, _o, names in texts]]
+        data = json.dumps(parts, default=str).encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    def _check_composite(self, composite: Composite, texts) -> list[GuardFinding]:
+        story = composite.story
         findings: list[GuardFinding] = []
         findings += self._persona_name(story)
+        texts = [t for t in texts if t[0] != "persona name"]     # checked above, with the map
         for field_name, text, origin, run_names in texts:
-            findings += self.check_text(text, field=field_name, origin=origin, story=slug, names=run_names)
+            findings += self.check_text(text, field=field_name, origin=origin, story=story.slug, names=run_names)
         findings += self._combination(story, texts, findings)
         return findings
 

@@ -27,7 +27,7 @@ NOTICE = ("names and places found by lists and patterns only — install an Engl
 # spaCy's labels -> the guard's entities. GPE: towns, counties; LOC: areas, rivers;
 # FAC: buildings, hospitals, wards ("Bracken House").
 LABELS = {"PERSON": "PERSON", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE", "ORG": "ORG"}
-BATCH = 64
+BATCH = 128          # measured: 128 texts a batch beat 32 and 512 on the dev set
 
 
 def _installed(name: str) -> bool:

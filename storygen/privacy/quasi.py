@@ -109,12 +109,14 @@ MAX_WORDS = 4
 
 
 @functools.lru_cache(maxsize=1)
-def _gazetteer() -> tuple[frozenset[str], frozenset[str]]:
-    """(multi-word place names casefolded, single-word place names as written)."""
+def _gazetteer() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(multi-word place names casefolded, their first words, single-word names as written)."""
     towns, _regions = places()
-    multi = frozenset(" ".join(t.replace("-", " ").split()).casefold() for t in towns if len(t.replace("-", " ").split()) > 1)
+    multi = frozenset(" ".join(t.replace("-", " ").split()).casefold() for t in towns
+                      if len(t.replace("-", " ").split()) > 1)
+    heads = frozenset(m.split(" ", 1)[0] for m in multi)
     single = frozenset(t for t in towns if len(t.replace("-", " ").split()) == 1)
-    return multi, single
+    return multi, heads, single
 
 
 def town_hits(text: str) -> Iterator[QHit]:
@@ -124,13 +126,14 @@ def town_hits(text: str) -> Iterator[QHit]:
     capitalised, or in lower case when no English word ("hucknall"); a single word that is
     also an English word ("Street", "Hope", "Deal") only where a place is named ("in Street",
     "Hope's library")."""
-    multi, single = _gazetteer()
+    multi, heads, single = _gazetteer()
     _first, _surnames, dictionary = lists()   # "Sarah Holloway" is a person, not the London district
     words = list(_WORD.finditer(text))
     i = 0
     while i < len(words):
         found = 0
-        for n in range(min(MAX_WORDS, len(words) - i), 1, -1):
+        tries = range(min(MAX_WORDS, len(words) - i), 1, -1) if words[i].group().casefold() in heads else ()
+        for n in tries:
             run = words[i:i + n]
             if any(text[a.end():b.start()] not in (" ", "-") for a, b in zip(run, run[1:])):
                 continue

@@ -46,10 +46,6 @@ class Folded:
         last = self.index[min(end, len(self.index)) - 1]
         return first, last + 1
 
-    def original_span(self, start: int, end: int) -> str:
-        a, b = self.span(start, end)
-        return self.original[a:b]
-
 
 @functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
