@@ -103,7 +103,7 @@ def check(project_root: Path, *, drafts: bool = False, slugs: tuple[str, ...] = 
         composites = compose_all(project, stories, context=context)
     with timings.phase("check"):
         findings = check_composites(project, composites)
-        privacy = _guard(project, composites)
+        privacy = _guard(project, composites, context)
     if options.slugs:
         composites = [c for c in composites if c.story.slug in options.slugs]
     with timings.phase("preflight"):
@@ -120,12 +120,12 @@ def _once(problems: list[StorygenError]) -> list[StorygenError]:
     return list(kept.values())
 
 
-def _guard(project: Project, composites: list[Composite]):
+def _guard(project: Project, composites: list[Composite], context: BuildContext):
     if not project.config.privacy.enabled:
         return None
     from . import privacy
 
-    return privacy.guard_project(project, composites)
+    return privacy.guard_project(project, composites, context)
 
 
 def report(result: CheckResult, *, echo=click.echo) -> list[str]:

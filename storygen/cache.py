@@ -96,6 +96,16 @@ IN_MEMORY = (
               "excerpt it used, or a call that now returns other ids composes it again; a change "
               "to the codebook or reading speed (BuildContext.compose_basis) empties it; deleted "
               "stories are dropped"),
+    CacheSpec("BuildContext.privacy_detectors", "storygen/privacy/guard.py, detect.py",
+              "the guard's settings fingerprint",
+              "a Detector: the hits of every text it read (Detector._cache), the NER entities read "
+              "ahead in a batch, and the clean verdicts loaded from disk",
+              "a text is known by its content hash, so an edited text is read again; a change of "
+              "settings is another key; lives as long as the context"),
+    CacheSpec("BuildContext.private_values", "storygen/privacy/scan.py",
+              "a hash of every private value the output scan searches for",
+              "the compiled matcher (privacy.literals.Literals)",
+              "any change to the values (an edit changes a text hash) replaces it; only the latest is kept"),
     CacheSpec("BuildContext.outputs['site']", "storygen/site/links.py",
               "the site's cache folder",
               "the private ids searched for last time and the pages found clean of them "
@@ -135,15 +145,9 @@ PURE_MEMOS = (
               "(text, bundled font)", "the line drawn as a mask", "cannot be stale; 512 entries"),
 )
 
-# Not yet on the build context: the privacy guard's own memory, moved there with the
-# privacy rework (issue 11). Listed so that this file names every cache.
-PRIVACY_PENDING = (
-    CacheSpec("storygen.privacy.guard._DETECTORS", "storygen/privacy/guard.py",
-              "the guard's settings fingerprint", "a warm Detector", "never emptied"),
-    CacheSpec("Detector._cache", "storygen/privacy/detect.py",
-              "a text", "the detector hits in it", "never emptied"),
-    CacheSpec("storygen.privacy.scan._LITERALS", "storygen/privacy/scan.py",
-              "a hash of the private values", "the compiled matcher", "keeps only the latest"),
+# The privacy guard's pure memos: word lists, the gazetteer, engines and models read from
+# installed packages, and functions of a text alone.
+PRIVACY_MEMOS = (
     CacheSpec("storygen.privacy lru caches", "storygen/privacy/names.py, engine.py, media.py, "
               "detect.py, textnorm.py, ner.py, fusion.py, facilities.py, quasi.py",
               "none, a text, or a spaCy pipeline's name", "word lists, the gazetteer, the Presidio engine, "
@@ -206,10 +210,7 @@ def caching_markdown() -> str:
              "## In memory, for one build", "", *table(PER_BUILD, "cache"),
              "## Pure functions remembered module-wide", "",
              "Their results depend on their arguments alone, so they can never be stale.", "",
-             *table(PURE_MEMOS, "function"),
-             "## Not yet on the build context", "",
-             "The privacy guard's memory, to move onto the build context with the privacy rework.", "",
-             *table(PRIVACY_PENDING, "cache")]
+             *table(PURE_MEMOS + PRIVACY_MEMOS, "function")]
     return "\n".join(lines).rstrip() + "\n"
 
 

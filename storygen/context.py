@@ -30,10 +30,13 @@ class BuildContext:
     outputs: dict = field(default_factory=dict)
     # How many builds this context has seen (serve's rebuild counter, for messages).
     builds: int = 0
-    # Not here yet: the privacy guard's memory (its detectors and their per-text verdicts,
-    # the compiled private-value matcher) is still module-level in storygen/privacy/ and
-    # moves here, one attribute per cache, with the privacy rework (issue 11); the guard
-    # and the output scan would then take the context as `compose_all` does.
+    # The privacy guard's detectors by settings fingerprint (storygen.privacy.detect.Detector):
+    # each keeps the hits of every text it read, and its clean-verdict memory. The guard, the
+    # pool check and the output scan of one build share them; `serve` keeps them warm.
+    privacy_detectors: dict = field(default_factory=dict)
+    # The compiled matcher for the private values the output scan searches every file for,
+    # by a hash of the values (only the latest is kept: one project at a time).
+    private_values: dict = field(default_factory=dict)
 
     def memory_for(self, output) -> object | None:
         """The output's memory in this context, made on first use (None if it keeps none)."""

@@ -25,7 +25,7 @@ NOT_CACHES = {
 
 
 def _declared_names() -> set[str]:
-    specs = cache.PURE_MEMOS + cache.PRIVACY_PENDING
+    specs = cache.PURE_MEMOS + cache.PRIVACY_MEMOS
     return {spec.name for spec in specs}
 
 

@@ -194,3 +194,22 @@ def test_the_clean_composite_key_covers_every_text_the_check_reads(tmp_path, mon
     for i, (field, text, origin, names) in enumerate(texts):
         changed = [*texts[:i], (field, text + " changed", origin, names), *texts[i + 1:]]
         assert guard._composite_hash(composite, changed) != base, field
+
+
+def test_the_guards_memory_lives_on_the_build_context(tmp_path):
+    """One context (a build, or serve between rebuilds) shares one warm detector and the
+    compiled private values; another context shares nothing (no module-level state)."""
+    from storygen.context import BuildContext
+    from storygen.privacy import scan_output
+
+    root = write_project(tmp_path / "p")
+    context = BuildContext()
+    first = check(root, context=context)
+    [detector] = context.privacy_detectors.values()
+    assert first.privacy.guard.detector is detector
+    assert check(root, context=context).privacy.guard.detector is detector
+    assert check(root).privacy.guard.detector is not detector
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "index.html").write_text("<p>We listened.</p>", encoding="utf-8")
+    assert scan_output(tmp_path / "out", first.project, first.composites, first.privacy) == []
+    assert len(context.private_values) == 1

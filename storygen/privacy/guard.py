@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache import cache_root
+from ..context import BuildContext
 from ..model import Composite, Finding, Origin, Project, Story, text_hash
 from . import quasi
 from .detect import ENTITY_RULES, Detector, Hit, Settings
@@ -80,11 +81,15 @@ def finding_key(rule: str, span: str, context: str) -> str:
 class Guard:
     """Shared state for one run: settings, detector, private knowledge."""
 
-    def __init__(self, project: Project, knowledge: PrivateKnowledge | None = None):
+    def __init__(self, project: Project, knowledge: PrivateKnowledge | None = None,
+                 context: BuildContext | None = None):
         self.project = project
+        # The build context owns the detectors (and so their memory of texts already read):
+        # without one, this guard's memory lasts as long as the guard.
+        self.context = context if context is not None else BuildContext()
         self.knowledge = knowledge if knowledge is not None else load_private(Path(project.root))
         self.settings = settings_for(project, self.knowledge)
-        self.detector = detector_for(self.settings)
+        self.detector = detector_for(self.settings, self.context.privacy_detectors)
         self.detector.use_clean_cache(cache_root(project.root) / "privacy")
         secrets = self.knowledge.secrets()
         self.literals = Literals(secrets)
@@ -299,15 +304,13 @@ def settings_for(project: Project, knowledge: PrivateKnowledge) -> Settings:
                     quasi=bool(getattr(cfg, "quasi_identifiers", True)))
 
 
-_DETECTORS: dict[str, Detector] = {}
-
-
-def detector_for(settings: Settings) -> Detector:
-    """One detector (and so one warm cache) per distinct settings, per process."""
+def detector_for(settings: Settings, detectors: dict) -> Detector:
+    """One detector (and so one warm cache) per distinct settings in `detectors`
+    (BuildContext.privacy_detectors)."""
     key = settings.fingerprint()
-    if key not in _DETECTORS:
-        _DETECTORS[key] = Detector(settings)
-    return _DETECTORS[key]
+    if key not in detectors:
+        detectors[key] = Detector(settings)
+    return detectors[key]
 
 
 def _at(origin: Origin | None, line: int | None) -> Origin | None:
@@ -337,9 +340,11 @@ def _describe(hit: Hit) -> str:
 
 
 # --- the public entry points ---------------------------------------------------------------
-def guard_project(project: Project, composites: list[Composite]) -> GuardReport:
-    """Run the guard over every published text of every composite (see module docstring)."""
-    guard = Guard(project)
+def guard_project(project: Project, composites: list[Composite],
+                  context: BuildContext | None = None) -> GuardReport:
+    """Run the guard over every published text of every composite (see module docstring).
+    `context`, the build's, keeps the detectors' memory between builds (serve)."""
+    guard = Guard(project, context=context)
     report = GuardReport(settings=_audit_settings(guard), guard=guard, notice=guard.detector.notice)
     report.findings += map_findings(guard.knowledge)
     report.findings += project_texts(guard)
@@ -435,9 +440,9 @@ def model_notice(project: Project) -> str | None:
     return Guard(project).detector.notice
 
 
-def check_excerpts(excerpts, project: Project) -> list[Finding]:
+def check_excerpts(excerpts, project: Project, context: BuildContext | None = None) -> list[Finding]:
     """The guard's detectors over imported excerpts; findings point at each excerpt's origin."""
-    guard = Guard(project)
+    guard = Guard(project, context=context)
     out: list[Finding] = []
     excerpts = sorted(excerpts, key=lambda e: e.id)
     guard.learn(ex.text for ex in excerpts)

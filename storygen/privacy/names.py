@@ -99,6 +99,16 @@ def places() -> tuple[frozenset[str], frozenset[str]]:
     return _lines("uk_places.txt") | _lines("uk_places_extra.txt"), _lines("regions.txt")
 
 
+@functools.lru_cache(maxsize=1)
+def _places_that_are_not_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The gazetteer less every listed first name and surname: thousands of villages share a
+    name with people (Kerry, Ross, Morley), and in feedback a person is far more often meant.
+    The gazetteer still reports them as places where a place is named ("in Ross")."""
+    first, surnames, _words = lists()
+    towns, regions = places()
+    return towns - first - surnames, regions
+
+
 def _sentence_start(text: str, start: int) -> bool:
     i = start - 1
     while i >= 0 and text[i] in " \t":
@@ -145,7 +155,7 @@ def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Nam
     is a listed first name or no English word ("Rose and Eileen", "Abi, Hannah")."""
     hits = list(_find_names(text, allowed))
     first, _surnames, words = lists()
-    towns, regions = places()
+    towns, regions = _places_that_are_not_names()
     taken = [(h[1], h[2]) for h in hits]
     frontier = list(taken)
     while frontier:
@@ -169,7 +179,7 @@ def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Nam
 
 def _find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[NameHit]:
     first, surnames, words = lists()
-    towns, regions = places()
+    towns, regions = _places_that_are_not_names()
     toks = []
     for m in _TOKEN.finditer(text):
         tok, start, end = m.group(), m.start(), m.end()

@@ -83,7 +83,7 @@ class OutputScanner:
                                      (seg.text_hash, "an excerpt text hash")):
                     if value:
                         secrets.setdefault(value, f"{label} (private provenance)")
-        self.literals = _literals_for(secrets)
+        self.literals = _literals_for(secrets, self.guard.context.private_values)
         self._secrets = secrets
         # The team's own configured words (site title, theme names) went through the guard
         # (guard.project_texts); on the pages they are expected.
@@ -338,17 +338,15 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-_LITERALS: dict[str, Literals] = {}
-
-
-def _literals_for(secrets: dict[str, str]) -> Literals:
-    """One compiled matcher per distinct set of secrets: a build scans site/ and video/ with the
-    same tens of thousands of values, and compiling them takes seconds."""
+def _literals_for(secrets: dict[str, str], store: dict) -> Literals:
+    """One compiled matcher per distinct set of secrets, kept in `store` (the build context's
+    private_values): a build scans site/ and video/ with the same tens of thousands of values,
+    compiling them takes seconds, and `serve` rebuilds with the same values after most edits."""
     key = hashlib.sha256(json.dumps(sorted(secrets.items())).encode("utf-8", "surrogatepass")).hexdigest()
-    if key not in _LITERALS:
-        _LITERALS.clear()             # keep only the latest: a process builds one project at a time
-        _LITERALS[key] = Literals(secrets)
-    return _LITERALS[key]
+    if key not in store:
+        store.clear()             # keep only the latest: a context builds one project
+        store[key] = Literals(secrets)
+    return store[key]
 
 
 def scan_output(folder: Path | list[Path], project: Project, composites: list[Composite],

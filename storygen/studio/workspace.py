@@ -109,7 +109,7 @@ class Workspace:
         if project.config.privacy.enabled:
             from .. import privacy as guard
 
-            for finding in guard.check_excerpts(project.excerpts.values(), project):
+            for finding in guard.check_excerpts(project.excerpts.values(), project, self.context):
                 excerpt_findings.setdefault(finding.field.removeprefix("excerpt "), []).append(finding)
         by_slug = {c.story.slug: c for c in result.composites}
         return State(project, by_slug, findings, Library(project, by_slug, excerpt_findings),
