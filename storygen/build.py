@@ -189,7 +189,7 @@ def build(project_root: Path, options: BuildOptions | None = None, *, context: B
     project, composites = result.project, result.composites
     scanned = project.config.privacy.enabled
     target.claim()
-    with staging(out) as stage:
+    with staging(out, cache_folder(project.root, "staging")) as stage:
         folders = {name: out / name for name in outputs.inputs_published(options.only)}
         folders.update({output.name: stage / output.name for output in chosen})
         for output in chosen:

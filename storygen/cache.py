@@ -66,11 +66,14 @@ ON_DISK = (
               "one WAV of synthesised speech per caption phrase",
               "a different program, voice, model or phrase is a different key; never pruned"),
     CacheSpec("privacy", "storygen/privacy/detect.py, guard.py, scan.py",
-              "`clean-SETTINGS-CODE.txt`: the guard's settings and a digest of the detector code and "
-              "word lists; `files-DIGEST.txt`: those and every private value. Within a file, one line "
-              "per entry, told apart by prefix: a text's hash, `qi=` a text's quasi-identifier types, "
-              "`g=` a composite found clean, `s:` a private value searched for",
-              "hashes of texts and published files found clean (never a text or a span)",
+              "one file per kind of verdict (storygen/privacy/verdicts.py): `clean-SETTINGS-CODE.txt` "
+              "texts found clean, `composites-SETTINGS-CODE.txt` composites found clean, `qi-CODE.txt` "
+              "a text's quasi-identifier types; SETTINGS is the guard's settings, CODE a digest of the "
+              "detector code and word lists. `files-DIGEST.txt` published files found clean and "
+              "`searched-DIGEST.txt` the private values they were searched for; DIGEST covers those "
+              "and every team-given private value",
+              "hashes of texts, composites and published files found clean, a text's hash with its "
+              "quasi-identifier labels, hashes of values searched for (never a text or a span)",
               "a change of settings, code, word lists or private values starts a new file and removes "
               "the old one"),
     CacheSpec("report", "storygen/report/pdf.py",
@@ -81,6 +84,10 @@ ON_DISK = (
               "none: not a cache",
               "output folders a publish replaced, until a background process deletes them",
               "emptied by the build that filled it"),
+    CacheSpec("staging", "storygen/publish.py",
+              "none: not a cache",
+              "the output a build is writing, named after its process id, until it is published",
+              "removed by the build that made it; one left by a killed build is removed by the next build"),
 )
 
 IN_MEMORY = (

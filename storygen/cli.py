@@ -36,10 +36,35 @@ class _Commands(click.Group):
     """Every command: a file-system failure (full disk, no permission) is one clean message."""
 
     def invoke(self, ctx):
+        restore = _stop_cleanly_on_sigterm()
         try:
             return super().invoke(ctx)
         except OSError as exc:
             raise from_os_error(exc) from None
+        finally:
+            restore()
+
+
+def _stop_cleanly_on_sigterm():
+    """SIGTERM (a service manager, `kill`, a CI timeout) stops a command like Ctrl+C does.
+
+    Python's default ends the process on the spot, skipping every `finally`: a build left
+    its staging folder and `serve` its temporary folder behind. As KeyboardInterrupt the
+    clean-up runs, and the previous output stays as it was (publish holds both signals
+    while it swaps folders). Returns what puts the previous handler back (for a caller
+    that runs commands in its own process, such as the tests).
+    """
+    import signal
+    import threading
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return lambda: None
+    signal.signal(signal.SIGTERM, interrupt)
+    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

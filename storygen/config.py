@@ -290,9 +290,30 @@ def _validate(config: Config, path: Path) -> None:
     if report.logo and not report.logo_alt.strip():
         fail("report", "logo_alt", "is missing: the logo needs alt text",
              'for example logo_alt = "The Listening Collective"')
+    _validate_paths(config, path, fail)
     output = config.build.output
     if not output.strip() or any(ord(c) < 32 for c in output):
         fail("build", "output", f"is {output!r}, which is not a folder name", 'the default is "build"')
+
+
+# Settings that name a file: where it must lie (relative to the project root) and what it is.
+# Paths in a project are untrusted (storygen/paths.py): `music = "/etc/passwd"` was handed to
+# ffmpeg, and its error quoted the file.
+_CONFINED = (("video", "music", "assets", "a music bed", "music/bed.mp3"),
+             ("video", "voice_model", "", "a piper voice model", "voices/en_GB-alba-medium.onnx"),
+             ("report", "logo", "", "a logo", "assets/logo.png"))
+
+
+def _validate_paths(config: Config, path: Path, fail) -> None:
+    from .paths import inside
+
+    root = path.parent
+    for table, key, base, what, example in _CONFINED:
+        value = getattr(getattr(config, table), key)
+        if value and inside(root / base, value) is None:
+            where = f"the project's {base}/ folder" if base else "the project folder"
+            fail(table, key, f"is {value!r}, which lies outside {where}; {what} must be inside it",
+                 f"copy the file into {where} and give its path relative to it, e.g. {example}")
 
 
 def _validate_video(video: VideoConfig, fail, within) -> None:

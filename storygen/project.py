@@ -17,6 +17,7 @@ from .config import VIDEO_FORMATS, VideoTheme, load_config
 from .errors import ProjectError
 from .model import (MEDIA, STATUSES, VOICES, Code, Consent, Excerpt, Origin, Persona,
                     Picture, Project, Source, Story)
+from .paths import inside, project_file
 from .yamlfile import Fields, Map, Seq, TreeMemory, load_yaml, read_text
 
 # What counts as a project input, answered once: every file under the project except in
@@ -86,6 +87,7 @@ def read_video_theme(root: Path) -> VideoTheme:
     theme = VideoTheme()
     if not path.is_file():
         return theme
+    project_file(root.resolve(), path, VIDEO_THEME)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -101,6 +103,11 @@ def read_video_theme(root: Path) -> VideoTheme:
         except (TypeError, ValueError):
             raise ProjectError(f"theme key `{key}` should be {type(getattr(theme, key)).__name__}, "
                                f"not {value!r}", path=path) from None
+    for key in ("font", "font_bold"):           # paths in a project are untrusted (storygen/paths.py)
+        if key in changes and inside(root, changes[key]) is None:
+            raise ProjectError(f"theme key `{key}` = {changes[key]!r} lies outside the project folder",
+                               path=VIDEO_THEME, hint="copy the font into the project, e.g. "
+                               "templates/video/fonts/, and give its path from the project root")
     return replace(theme, **changes)
 
 
@@ -134,6 +141,7 @@ def _read_codebook(root: Path, path: Path) -> dict[str, Code]:
         raise ProjectError("the codebook is missing", path=relative(root, path),
                            hint="create narratives/codebook.yaml (see docs/project-format.md)")
     rel = relative(root, path)
+    project_file(root, path, rel)
     data = load_yaml(path, shown=rel)
     if not isinstance(data, Map):
         raise ProjectError("the codebook should list themes as `id:` entries", path=rel, line=1)
@@ -178,6 +186,7 @@ def _read_sources(root: Path, path: Path) -> dict[str, Source]:
     if not path.is_file():
         raise ProjectError("the sources list is missing", path=rel,
                            hint="create narratives/sources.yaml with one entry per interview")
+    project_file(root, path, rel)
     data = load_yaml(path, shown=rel)
     if not isinstance(data, Map):
         raise ProjectError("sources should be listed as `ID:` entries", path=rel, line=1)
@@ -219,6 +228,7 @@ def _read_excerpts(reading: _Reading, folder: Path, sources: dict[str, Source],
         return excerpts
     for path in sorted(folder.rglob("*.yaml")):
         rel = relative(reading.root, path)
+        project_file(reading.root, path, rel)
         data = load_yaml(path, shown=rel, memory=reading.trees)
         if isinstance(data, Seq):
             default_source, items = "", data
@@ -315,6 +325,8 @@ def read_story(reading: _Reading, path: Path, codes: dict[str, Code]) -> Story:
     if not SLUG.fullmatch(slug):
         raise ProjectError(f"story file name `{path.name}` must be lower-case words joined by hyphens",
                            path=rel, hint="rename it, e.g. `time-to-listen.md` (it becomes the page address)")
+    if path.is_relative_to(root):       # a project file (draft reads back its own scratch file too)
+        project_file(root, path, rel)
     front, body, body_line = split_front_matter(read_text(path, shown=rel), rel)
     data = load_yaml(path, front, line_offset=1, shown=rel, memory=reading.trees)
     fields = Fields(data, rel, "the story's front matter")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -12,17 +13,64 @@ from pathlib import Path
 
 
 @contextmanager
-def staging(out: Path):
-    """Yield an empty folder beside `out`; it is removed afterwards whatever happens.
+def staging(out: Path, staging_root: Path | None = None):
+    """Yield an empty folder to build into; it is removed afterwards whatever happens.
 
-    Beside, not in /tmp, so the final swap is a rename on one filesystem.
+    Under `staging_root` (the cache's staging/ folder) when that is on the same
+    filesystem as `out`, so the final swap is a rename; otherwise inside `out` itself,
+    which storygen created and marked. Never in the project folder, where a killed
+    build used to leave `.build-staging-*` for good. Folders that earlier builds left
+    behind when they were killed are removed first (`_remove_stale`).
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}-staging-", dir=out.parent))
+    out.mkdir(parents=True, exist_ok=True)
+    root = out
+    if staging_root is not None:
+        try:
+            staging_root.mkdir(parents=True, exist_ok=True)
+            if staging_root.stat().st_dev == out.stat().st_dev:
+                root = staging_root
+        except OSError:
+            pass
+    _remove_stale(root, out)
+    folder = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=root))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+STAGE_PREFIX = ".staging-"
+
+
+def _remove_stale(root: Path, out: Path) -> None:
+    """Delete staging folders whose build is no longer running (killed, or the machine went down).
+
+    A staging folder is named after its build's process id; one whose process still runs
+    belongs to a concurrent build and is left alone. Folders an older storygen staged beside
+    the output (`.build-staging-*`) carry no id and are removed after an hour.
+    """
+    import time
+
+    for folder in root.glob(STAGE_PREFIX + "*"):
+        pid = folder.name[len(STAGE_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+    for folder in out.parent.glob(f".{out.name}-staging-*"):
+        try:
+            if time.time() - folder.stat().st_mtime > 3600:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:          # another user's process: running
+        return True
+    return True
 
 
 def publish(stage: Path, out: Path, parts: list[str], trash_root: Path | None = None) -> None:
@@ -36,6 +84,9 @@ def publish(stage: Path, out: Path, parts: list[str], trash_root: Path | None = 
     """
     out.mkdir(parents=True, exist_ok=True)
     trash = _trash_folder(out, trash_root)
+    # Ctrl+C or SIGTERM between the two renames of a part would leave it missing: hold
+    # them until every part is swapped (a few renames, milliseconds).
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         for part in parts:
             new, current = stage / part, out / part
@@ -45,6 +96,7 @@ def publish(stage: Path, out: Path, parts: list[str], trash_root: Path | None = 
                 os.replace(current, trash / part)
             os.replace(new, current)
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         _discard(trash, trash_root)
 
 

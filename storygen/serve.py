@@ -186,9 +186,9 @@ class Preview:
         if any(p == ".." or "\\" in p or "\0" in p for p in parts):
             return None
         candidate = site.joinpath(*parts)
-        if candidate.is_dir():
-            candidate = candidate / "index.html"
-        try:
+        try:                    # a segment over 255 bytes (ENAMETOOLONG) is simply not there
+            if candidate.is_dir():
+                candidate = candidate / "index.html"
             real = candidate.resolve(strict=True)
         except (OSError, RuntimeError):
             return None

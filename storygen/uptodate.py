@@ -58,9 +58,23 @@ class UpToDate:
 
 
 def _hash_file(digest, path: Path) -> None:
-    with open(path, "rb") as handle:
+    # Only plain files: opening a named pipe waits for a writer for ever, and a link to
+    # /dev/zero never ends. The loader refuses such files; here they just mean "not up to date".
+    with open(path, "rb", opener=_open_plain) as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
+
+
+def _open_plain(path: str, flags: int) -> int:
+    import errno
+    import stat
+
+    fd = os.open(path, flags | os.O_NONBLOCK)           # a pipe opens at once, without a writer
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a plain file", path)
+    os.set_blocking(fd, True)
+    return fd
 
 
 def _hash_tree(digest, root: Path, skip: set[Path]) -> None:

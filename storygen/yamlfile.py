@@ -29,6 +29,10 @@ class Map(dict):
     line: int = 0
     key_lines: dict
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key_lines = {}         # an empty document's Map has none (found by benchmarks/fuzz_bench.py)
+
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
 
@@ -106,6 +110,13 @@ def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0, show
     return tree
 
 
+# Deeper than any project file needs (an excerpt sits at depth 4); a deeper tree is a
+# mistake or an attack, and would otherwise end in a RecursionError.
+MAX_DEPTH = 40
+_ALIAS_HINT = ("write the value out in full where it is used; anchors (`&name`) and aliases "
+               "(`*name`) are not allowed in project files")
+
+
 def _parse(text: str, path: Path, line_offset: int):
     try:
         node = yaml.compose(text, Loader=_LOADER)
@@ -118,38 +129,76 @@ def _parse(text: str, path: Path, line_offset: int):
             path=path, line=line,
             hint="check indentation (spaces, not tabs) and that text with a `:` or `#` is quoted",
         ) from None
+    except yaml.reader.ReaderError as exc:        # a character YAML does not allow, e.g. NUL
+        line = text[: exc.position].count("\n") + 1 + line_offset
+        raise ProjectError(f"YAML syntax error: character {exc.character!r} is not allowed in YAML",
+                           path=path, line=line,
+                           hint="delete the invisible control character (re-typing the line removes it)") from None
     except yaml.YAMLError as exc:
         raise ProjectError(f"YAML error: {exc}", path=path) from None
-    if node is None:
-        return Map()
-    return _convert(node, path, line_offset)
+    except RecursionError:
+        raise ProjectError(f"the YAML is nested more than {MAX_DEPTH} levels deep", path=path,
+                           hint="project files need only a few levels; check the brackets and indentation"
+                           ) from None
+    if node is None:                # an empty document: errors about it point at its first line
+        empty = Map()
+        empty.line = 1 + line_offset
+        return empty
+    return _Converter(path, line_offset).convert(node, 0)
 
 
-def _convert(node, path: Path, offset: int):
-    line = node.start_mark.line + 1 + offset
-    if isinstance(node, yaml.MappingNode):
+class _Converter:
+    """Composed YAML nodes -> Map/Seq/str with lines.
+
+    An alias makes the composer hand back the same node again; converting it again
+    is how a few hundred bytes (`&a [x, x, …]`, `&b [*a, *a, …]`, …) expand to
+    gigabytes, and `&a [*a]` never ends. Project files have no use for aliases, so a
+    node met twice is refused rather than expanded (a repeated plain value costs nothing
+    and is allowed).
+    """
+
+    def __init__(self, path: Path, offset: int):
+        self.path = path
+        self.offset = offset
+        self.seen: set[int] = set()
+
+    def line(self, node) -> int:
+        return node.start_mark.line + 1 + self.offset
+
+    def convert(self, node, depth: int):
+        if isinstance(node, yaml.ScalarNode):
+            return node.value
+        if id(node) in self.seen:
+            raise ProjectError("a YAML alias repeats the list or mapping anchored on this line",
+                               path=self.path, line=self.line(node), hint=_ALIAS_HINT)
+        self.seen.add(id(node))
+        if depth >= MAX_DEPTH:
+            raise ProjectError(f"the YAML is nested more than {MAX_DEPTH} levels deep", path=self.path,
+                               line=self.line(node), hint="project files need only a few levels; "
+                               "check the brackets and indentation")
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, depth)
+        result = Seq(self.convert(item, depth + 1) for item in node.value)
+        result.line = self.line(node)
+        result.item_lines = [self.line(item) for item in node.value]
+        return result
+
+    def mapping(self, node, depth: int) -> Map:
         result = Map()
-        result.line = line
+        result.line = self.line(node)
         result.key_lines = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise ProjectError("a key must be plain text", path=path,
-                                   line=key_node.start_mark.line + 1 + offset)
+                raise ProjectError("a key must be plain text", path=self.path, line=self.line(key_node))
             key = key_node.value
-            key_line = key_node.start_mark.line + 1 + offset
+            key_line = self.line(key_node)
             if key in result:
                 raise ProjectError(
                     f"`{key}` appears twice (first on line {result.key_lines[key]})",
-                    path=path, line=key_line, hint="remove or rename one of them")
-            result[key] = _convert(value_node, path, offset)
+                    path=self.path, line=key_line, hint="remove or rename one of them")
+            result[key] = self.convert(value_node, depth + 1)
             result.key_lines[key] = key_line
         return result
-    if isinstance(node, yaml.SequenceNode):
-        result = Seq(_convert(item, path, offset) for item in node.value)
-        result.line = line
-        result.item_lines = [item.start_mark.line + 1 + offset for item in node.value]
-        return result
-    return node.value
 
 
 class Fields:

@@ -14,13 +14,18 @@ def test_cache_holds_only_hashes_of_clean_texts(tmp_path):
     edit(story, "for years.", "for years. Ring her on 07700 900123.")
     first = check(root)
     assert any(f.rule == "R1" for f in first.privacy.findings)
-    [cache] = (root / ".storygen-cache" / "privacy").glob("clean-*.txt")
+    folder = root / ".storygen-cache" / "privacy"
+    [cache] = folder.glob("clean-*.txt")
+    [qi] = folder.glob("qi-*.txt")
+    # One file per kind: clean-text hashes; per text the quasi-identifier types found (labels
+    # only). The composite had a finding, so no composite is remembered as clean.
     lines = cache.read_text().split()
-    # Clean-text hashes, per composite the quasi-identifier types found (labels only),
-    # and the hash of each composite found clean as a whole.
-    assert lines and all(re.fullmatch(r"[0-9a-f]{32}|qi=[0-9a-f]{32}=[a-z:+]*|g=[0-9a-f]{32}", line)
-                         for line in lines)
-    assert b"07700" not in cache.read_bytes() and b"Ring" not in cache.read_bytes()
+    assert lines and all(re.fullmatch(r"[0-9a-f]{32}", line) for line in lines)
+    assert qi.read_text().split() and all(re.fullmatch(r"[0-9a-f]{32}=[a-z:+]*", line)
+                                          for line in qi.read_text().split())
+    assert list(folder.glob("composites-*.txt")) == []
+    for path in folder.iterdir():
+        assert b"07700" not in path.read_bytes() and b"Ring" not in path.read_bytes()
     # The same text is found again on the next run, in a fresh detector that reads the cache.
     detector = Detector()
     detector.use_clean_cache(cache.parent)
@@ -38,12 +43,12 @@ def test_a_clean_text_is_skipped_then_rescanned_when_the_code_changes(tmp_path, 
     one.save_clean_cache()
     two = Detector()
     two.use_clean_cache(folder)
-    assert len(two._clean) == 1
+    assert len(two._verdicts.texts) == 1
     import storygen.privacy.detect as detect
     monkeypatch.setattr(detect, "code_digest", lambda: "changed00000")
     three = Detector()
     three.use_clean_cache(folder)
-    assert three._clean == set()        # a different detector version never trusts old verdicts
+    assert len(three._verdicts.texts) == 0   # a different detector version never trusts old verdicts
 
 
 def test_output_scan_rescans_only_changed_files_and_never_trusts_stale_verdicts(tmp_path):
@@ -57,11 +62,13 @@ def test_output_scan_rescans_only_changed_files_and_never_trusts_stale_verdicts(
         (site / f"page{i}.html").write_text(f"<p>Page {i}: we stopped counting calls.</p>")
     assert scan_output(site, checked.project, checked.composites) == []
     [verdicts] = (root / ".storygen-cache" / "privacy").glob("files-*.txt")
-    lines = verdicts.read_text().split()
-    assert len([line for line in lines if not line.startswith("s:")]) == 3
+    [searched] = (root / ".storygen-cache" / "privacy").glob("searched-*.txt")
+    assert verdicts.name[len("files-"):] == searched.name[len("searched-"):]
+    assert len(verdicts.read_text().split()) == 3
     # The ids and text hashes searched for are listed as hashes only (never the values).
-    assert len([line for line in lines if line.startswith("s:")]) == 2 * len(checked.project.excerpts)
-    assert b"counting" not in verdicts.read_bytes() and b"S01" not in verdicts.read_bytes()
+    assert len(searched.read_text().split()) == 2 * len(checked.project.excerpts)
+    for path in (verdicts, searched):
+        assert b"counting" not in path.read_bytes() and b"S01" not in path.read_bytes()
     # A planted value in a page that scanned clean before is caught: its bytes changed.
     (site / "page1.html").write_text("<p>Page 1: ring 07700 900123.</p>")
     assert any("07700 900123" in f.span for f in scan_output(site, checked.project, checked.composites))
@@ -141,7 +148,7 @@ def test_quasi_identifier_types_are_remembered_as_labels(tmp_path, monkeypatch):
     two = Detector()
     two.use_clean_cache(tmp_path / "cache")
     assert two.qi_types(text) == found and two.qi_types("We listened.") == set()
-    [cache] = (tmp_path / "cache").glob("clean-*.txt")
+    [cache] = (tmp_path / "cache").glob("qi-*.txt")
     assert b"mum" not in cache.read_bytes() and b"mosque" not in cache.read_bytes()
 
 
@@ -155,8 +162,8 @@ def test_a_clean_composite_is_remembered_until_its_text_or_the_private_knowledge
     root = write_project(tmp_path / "p")
     first = check(root)
     assert first.privacy.verdicts == {"time-to-listen": "pass"} and checked == ["time-to-listen"]
-    [cache] = (root / ".storygen-cache" / "privacy").glob("clean-*.txt")
-    assert len([line for line in cache.read_text().split() if line.startswith("g=")]) == 1
+    [cache] = (root / ".storygen-cache" / "privacy").glob("composites-*.txt")
+    assert len(cache.read_text().split()) == 1
     checked.clear()
     assert check(root).privacy.findings == [] and checked == []          # remembered: not checked again
     # A word of the story on the deny-list: the same text is checked again, and blocked.

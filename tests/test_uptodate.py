@@ -167,12 +167,12 @@ def test_a_file_in_a_symlinked_folder_is_an_input(project, tmp_path):
         (project / "assets" / "loop").unlink()
 
 
-def test_a_font_outside_the_project_named_by_the_video_theme_is_an_input(project, tmp_path):
-    font = tmp_path / "fonts" / "Brand.ttf"
-    font.parent.mkdir()
+def test_a_font_named_by_the_video_theme_is_an_input(project, tmp_path):
+    # Inside the project: a theme may not name a font outside it (issue 16, item 9).
+    font = project / "templates" / "video" / "fonts" / "Brand.ttf"
+    font.parent.mkdir(parents=True)
     font.write_bytes(b"first")
-    (project / "templates" / "video").mkdir(parents=True, exist_ok=True)
-    (project / "templates" / "video" / "theme.toml").write_text(f'font = "{font}"\n')
+    (project / "templates" / "video" / "theme.toml").write_text('font = "templates/video/fonts/Brand.ttf"\n')
     build(project, "--force")
     assert UP_TO_DATE in build(project).output
     font.write_bytes(b"second")

@@ -17,10 +17,10 @@ import json
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from ..cache import read_hashes, write_hashes
 from . import fusion, names, ner, patterns, quasi
 from .entities import PRESIDIO_ENTITIES
 from .textnorm import fold
+from .verdicts import Verdicts
 
 # entity -> (rule, action, what to do)
 ENTITY_RULES: dict[str, tuple[str, str, str]] = {
@@ -51,6 +51,7 @@ ENTITY_RULES: dict[str, tuple[str, str, str]] = {
                                  "drop one of them or record a sign-off"),
     "EVENT": ("R12", "signoff", "a singular event can be looked up: leave it out, blur it, or record a sign-off"),
 }
+_IDENTITY = frozenset({"PERSON", "PERSON?", "PLACE", "ORG"})
 STRUCTURED = ("EMAIL", "PHONE", "POSTCODE", "NHS", "NINO", "URL", "HANDLE", "IP", "CARD", "IBAN",
               "PASSPORT", "DRIVING", "VEHICLE")
 # Overlap resolution: earlier wins when two hits overlap.
@@ -181,8 +182,8 @@ def _text_key(text: str) -> str:
 PARALLEL_FROM = 400     # new texts for the model before scan_many spreads them over the CPUs
 
 
-def _scan_chunk(detector: "Detector", texts: list[str]) -> list[tuple[Hit, ...]]:
-    return detector._scan_batch(texts)
+def _scan_chunk(detector: "Detector", items: list[tuple[str, str]]) -> list[tuple[str, tuple[Hit, ...]]]:
+    return detector.scan_share(items)
 
 
 class Detector:
@@ -192,11 +193,8 @@ class Detector:
         self.settings = settings or Settings()
         self._key = self.settings.fingerprint()
         self._cache: dict[str, tuple[Hit, ...]] = {}
-        self._clean: set[str] = set()
-        self._clean_path: Path | None = None
-        self._clean_dirty = False
-        self._added: list[str] = []           # clean hashes found since the last drain_clean()
-        self._qi: dict[str, str] | None = None  # text hash -> "+"-joined types, from "qi=" entries
+        self._verdicts = Verdicts()          # what is remembered between runs (verdicts.py)
+        self._qi: dict[str, str] | None = None  # text hash -> "+"-joined types, from the qi file
         self._allowed_domains = {d.lower().lstrip(".") for d in self.settings.allowed_domains}
         self.model = ner.resolve(self.settings.ner_model)   # None: lists and patterns only
 
@@ -208,122 +206,118 @@ class Detector:
     def scan_many(self, texts) -> list[tuple[Hit, ...]]:
         """`scan` for many texts: the model reads the texts not yet known in batches."""
         texts = list(texts)
-        if self.model:
-            todo = {}
-            for text in texts:
-                if text and text.strip():
-                    key = _text_key(text)
-                    if key not in self._clean and key not in self._cache:
-                        todo.setdefault(key, text)
-            if todo:
-                from ..parallel import pmap_shared, workers
+        todo: dict[str, str] = {}
+        for text in texts:
+            if text and text.strip():
+                key = _text_key(text)
+                if key not in self._verdicts.texts and key not in self._cache:
+                    todo.setdefault(key, text)
+        items = list(todo.items())
+        if self.model and len(items) >= PARALLEL_FROM:
+            from ..parallel import pmap_shared, workers
 
-                # The model is the costly part: on a cold pool, each CPU reads its share
-                # (forked workers inherit the loaded pipeline; only hits come back).
-                # Forking costs ~0.2 s, so only a pool of some hundreds of new texts is shared out.
-                items = list(todo.values())
-                share = max(PARALLEL_FROM // 2, -(-len(items) // max(1, workers())))
-                chunks = [items[i:i + share] for i in range(0, len(items), share)]
-                found = [h for part in pmap_shared(_scan_chunk, self, chunks, min_items=2) for h in part]
-                for key, hits in zip(todo, found):
-                    self._cache[key] = hits
+            # The model is the costly part: on a cold pool, each CPU reads its share
+            # (forked workers inherit the loaded pipeline; only hits come back).
+            # Forking costs ~0.2 s, so only a pool of some hundreds of new texts is shared out.
+            share = max(PARALLEL_FROM // 2, -(-len(items) // max(1, workers())))
+            chunks = [items[i:i + share] for i in range(0, len(items), share)]
+            for part in pmap_shared(_scan_chunk, self, chunks, min_items=2):
+                self._cache.update(part)
+        elif items:
+            self._cache.update(self.scan_share(items))
         return [self.scan(t) for t in texts]
-
-    def _scan_batch(self, texts: list[str]) -> list[tuple[Hit, ...]]:
-        folded = [fold(t) for t in texts]
-        found = ner.entities(self.model, [f.text for f in folded])
-        return [self._scan_folded(f, ents) for f, ents in zip(folded, found)]
 
     def scan(self, text: str) -> tuple[Hit, ...]:
         """All hits in `text`, sorted by position (cached by content hash)."""
         if not text or not text.strip():
             return ()
         key = _text_key(text)
-        if key in self._clean:
+        if key in self._verdicts.texts:
             return ()
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = self._scan(text)
         if not cached:
-            self.remember(key)
+            self._verdicts.texts.add(key)
         return cached
 
-    # -- the clean-text cache on disk ------------------------------------------
+    # -- verdicts kept on disk (verdicts.py) ---------------------------------------
     # Only hashes of texts in which nothing was found are kept between runs: no span,
     # no position, nothing identifying ever reaches the disk. A text with a finding is
-    # simply scanned again. The file name carries the settings and a digest of the
-    # detector code and word lists, so any change to either starts a fresh cache.
+    # simply scanned again. The file names carry the settings and a digest of the
+    # detector code and word lists, so any change to either starts afresh.
     def use_clean_cache(self, folder: Path) -> None:
-        path = folder / f"clean-{self._key}-{code_digest()}.txt"
-        if self._clean_path == path:
+        if self._verdicts.folder == folder:
             return
-        # One detector serves every project in a process (tests, `serve`): each cache
-        # folder starts from its own file, never from another project's verdicts.
-        self._clean_path = path
-        self._clean = read_hashes(path)
+        # One detector serves every project of a build context: each cache folder starts
+        # from its own files, never from another project's verdicts.
+        self._verdicts = Verdicts(folder, self._key, code_digest())
         self._qi = None
-        self._clean_dirty = False
 
     def qi_types(self, text: str) -> set[str]:
-        """`quasi.qi_types(text)`, remembered between runs in the clean cache.
+        """`quasi.qi_types(text)`, remembered between runs in the qi file.
 
-        An entry is `qi=<hash of the text>=<types>`: the types are rule labels
+        An entry is `<hash of the text>=<types>`: the types are rule labels
         ("age", "special:health"), never text, so nothing identifying reaches the disk.
         """
         key = hashlib.blake2b(b"qi\0" + text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         if self._qi is None:
-            self._qi = dict(e[3:].split("=", 1) for e in self._clean if e.startswith("qi="))
+            self._qi = dict(e.split("=", 1) for e in self._verdicts.qi.entries if "=" in e)
         known = self._qi.get(key)
         if known is not None:
             return set(known.split("+")) if known else set()
         found = quasi.qi_types(text)
         entry = "+".join(sorted(found))
         self._qi[key] = entry
-        self.remember(f"qi={key}={entry}")
+        self._verdicts.qi.add(f"{key}={entry}")
         return found
 
-    def remember(self, key: str) -> None:
-        """Keep a verdict key (a clean text's hash, or a caller's own such as "this composite
-        is clean") in the clean cache: dropped with any change of settings or code."""
-        if self._clean_path is not None and key not in self._clean:
-            self._clean.add(key)
-            self._added.append(key)
-            self._clean_dirty = True
+    def remember_composite(self, key: str) -> None:
+        """Remember a composite found clean as a whole (the guard's key over its texts)."""
+        self._verdicts.composites.add(key)
 
-    def remembered(self, key: str) -> bool:
-        return key in self._clean
+    def composite_remembered(self, key: str) -> bool:
+        return key in self._verdicts.composites
 
     def known_clean(self, text: str) -> bool:
         """True when `text` is remembered as clean (a cheap look-up, no scan)."""
         if not text or not text.strip():
             return True
-        return _text_key(text) in self._clean
+        return _text_key(text) in self._verdicts.texts
 
-    def drain_clean(self) -> list[str]:
-        """Clean-text hashes found since the last call: a worker process hands them back."""
-        added, self._added = self._added, []
-        return added
+    def drain_clean(self) -> dict[str, list[str]]:
+        """Verdicts found since the last call, by kind: a worker process hands them back."""
+        return self._verdicts.drain()
 
-    def add_clean(self, keys: list[str]) -> None:
-        """Merge clean-text hashes a worker process found."""
-        if self._clean_path is not None and keys:
-            self._clean.update(keys)
-            self._clean_dirty = True
+    def add_clean(self, added: dict[str, list[str]]) -> None:
+        """Merge the verdicts a worker process found (`drain_clean`'s result)."""
+        self._verdicts.merge(added)
+        if added and added.get("qi"):
             self._qi = None
 
     def save_clean_cache(self) -> None:
-        if self._clean_path is None or not self._clean_dirty:
-            return
-        write_hashes(self._clean_path, self._clean, replaces=f"clean-{self._key}-*.txt")
-        self._clean_dirty = False
+        self._verdicts.save()
 
     # -- the work ------------------------------------------------------------
     def _scan(self, text: str) -> tuple[Hit, ...]:
-        folded = fold(text)
-        ents = ner.entities(self.model, [folded.text])[0] if self.model else []
-        return self._scan_folded(folded, ents)
+        return self.scan_share([("", text)])[0][1]
 
-    def _scan_folded(self, folded, ents: list[tuple[str, int, int]]) -> tuple[Hit, ...]:
+    def scan_share(self, items: list[tuple[str, str]]) -> list[tuple[str, tuple[Hit, ...]]]:
+        """(key, hits) for each (key, text). Lists and patterns run first; the model then
+        reads, in one batch, only the stretches around capitalised words they left
+        unexplained: where they found something, the model's span would give way to
+        theirs anyway (_resolve), so reading it again costs time and changes nothing."""
+        folded = [fold(text) for _key, text in items]
+        own = [self._own_hits(f) for f in folded]
+        if self.model:
+            covered = [[(h[1], h[2]) for h in raw if h[0] in _IDENTITY] for raw in own]
+            found = ner.entities(self.model, [f.text for f in folded], covered)
+        else:
+            found = [[] for _ in folded]
+        return [(key, self._finish(f, raw, ents)) for (key, _text), f, raw, ents in zip(items, folded, own, found)]
+
+    def _own_hits(self, folded) -> list[tuple[str, int, int, float, str]]:
+        """Every lists-and-patterns hit in a folded text, before overlaps are resolved."""
         t = folded.text
         window = self.settings.context_window
         raw: list[tuple[str, int, int, float, str]] = []
@@ -354,7 +348,11 @@ class Detector:
                 if any(abs(m.start() - a) <= window * 2 or abs(b - m.end()) <= window * 2 for a, b in anchors):
                     raw.append(("UNIQUE", m.start(), m.end(), 0.7, ""))
             raw.extend(("EVENT", m.start(), m.end(), 0.6, "") for m in quasi.EVENT.finditer(t))
-        raw.extend(fusion.model_hits(t, ents, self.settings))
+        return raw
+
+    def _finish(self, folded, raw, ents: list[tuple[str, int, int]]) -> tuple[Hit, ...]:
+        t = folded.text
+        raw = raw + list(fusion.model_hits(t, ents, self.settings))
         return tuple(self._resolve(folded, raw))
 
     def _resolve(self, folded, raw):
@@ -394,3 +392,4 @@ class Detector:
             return False
         host = url.split("//", 1)[-1].split("/", 1)[0].split("@")[-1].lower()
         return any(host == d or host.endswith("." + d) for d in self._allowed_domains)
+

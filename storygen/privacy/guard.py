@@ -162,12 +162,12 @@ class Guard:
         composites that changed, or that had findings.
         """
         texts = self.published_texts(composite)
-        clean_key = "g=" + self._composite_hash(composite, texts)
-        if self.detector.remembered(clean_key):
+        clean_key = self._composite_hash(composite, texts)
+        if self.detector.composite_remembered(clean_key):
             return []
         findings = self._check_composite(composite, texts)
         if not findings:
-            self.detector.remember(clean_key)
+            self.detector.remember_composite(clean_key)
         return findings
 
     def published_texts(self, composite: Composite) -> list[tuple[str, str, Origin | None, bool]]:

@@ -149,9 +149,9 @@ class OutputScanner:
     # just the files whose bytes changed. The cache file's name carries everything that
     # could change a verdict — detector settings and code, every team-given private value,
     # accepted findings, the site's own words — so any change starts afresh. Excerpt ids
-    # and text hashes change with every edit, so instead the file also lists a hash of each
-    # one the remembered files were searched for ("s:" lines); a rebuild searches those
-    # files' bytes only for the ids and hashes not listed (after one edit: one text hash).
+    # and text hashes change with every edit, so instead a second file, `searched-DIGEST.txt`,
+    # lists a hash of each one the remembered files were searched for; a rebuild searches
+    # those files' bytes only for the ids and hashes not listed (after one edit: one text hash).
     def _load_clean_files(self, project: Project) -> None:
         digest = hashlib.sha256()
         team_values = {**self.guard.knowledge.secrets(), **{sid: "source" for sid in project.sources}}
@@ -160,9 +160,13 @@ class OutputScanner:
             digest.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
         folder = cache_root(project.root) / "privacy"
         self._clean_files_path = folder / f"files-{digest.hexdigest()[:16]}.txt"
+        self._searched_path = folder / f"searched-{digest.hexdigest()[:16]}.txt"
         self._clean_files_stored = read_hashes(self._clean_files_path)
-        self.clean_files = {h for h in self._clean_files_stored if not h.startswith("s:")}
-        searched = {h[2:] for h in self._clean_files_stored if h.startswith("s:")}
+        # The two files are written together; without the list of values searched for, the
+        # remembered files are trusted for none of them (each is searched for all).
+        searched = read_hashes(self._searched_path) if self._clean_files_stored else set()
+        self._searched_stored = searched
+        self.clean_files = set(self._clean_files_stored)
         provenance = {k: v for k, v in self._secrets.items() if k not in team_values}
         self._searched_now = {_value_hash(k) for k in provenance}
         unsearched = {k: v for k, v in provenance.items() if _value_hash(k) not in searched}
@@ -172,10 +176,13 @@ class OutputScanner:
     def _save_clean_files(self) -> None:
         # With values added since, only files checked for them in this run stay remembered.
         keep = self.clean_files if self._unsearched is None else self._verified
-        entries = keep | {"s:" + h for h in self._searched_now}
-        if entries != self._clean_files_stored:
-            write_hashes(self._clean_files_path, entries, replaces="files-*.txt")
-            self._clean_files_stored = entries
+        if keep != self._clean_files_stored or self._searched_now != self._searched_stored:
+            # The file list goes first, then the searched list, then the new file list: a run
+            # stopped between two writes leaves no remembered file that a list could wrongly vouch for.
+            self._clean_files_path.unlink(missing_ok=True)
+            write_hashes(self._searched_path, self._searched_now, replaces="searched-*.txt")
+            write_hashes(self._clean_files_path, keep, replaces="files-*.txt")
+            self._clean_files_stored, self._searched_stored = set(keep), set(self._searched_now)
 
     def _raw(self, path: Path, rel: Path, data: bytes,
              literals: Literals | None = None) -> tuple[list[Finding], bytes, str, bool]:
