@@ -39,10 +39,11 @@ def inside(base: Path, value: str) -> Path | None:
     return target if target.is_relative_to(real_base) else None
 
 
-def project_file(root: Path, path: Path, shown: Path | str) -> None:
+def project_file(root: Path | tuple[Path, ...], path: Path, shown: Path | str) -> None:
     """Refuse a project file that is a link out of the project, not a plain file, or too big.
 
-    `root` is the resolved project root; `shown` is the path errors name. Nothing of the
+    `root` is the resolved project root, or several (a mirror of a project made of links, as
+    the studio validates an edit in, and the project it mirrors); `shown` is the path errors name. Nothing of the
     file's content is read here, so an error never quotes a file outside the project.
     """
     try:
@@ -50,7 +51,7 @@ def project_file(root: Path, path: Path, shown: Path | str) -> None:
     except (OSError, RuntimeError):
         raise ProjectError("is a broken or looping link", path=shown,
                            hint="remove the link, or replace it with the file itself") from None
-    if not real.is_relative_to(root):
+    if not any(real.is_relative_to(r) for r in (root if isinstance(root, tuple) else (root,))):
         raise ProjectError("is a link to a file outside the project; storygen reads only files inside it",
                            path=shown, hint="copy the file into the project instead of linking to it")
     info = real.stat()

@@ -52,13 +52,18 @@ class _Reading:
     # asset reference -> its path inside assets/ (or None: outside), for this load only:
     # a thousand stories share a few pictures, and each resolve is a dozen system calls.
     assets: dict[str, str | None] = field(default_factory=dict)
+    # Where the files read may lie, links resolved (storygen/paths.py): the project, and the
+    # project a mirror of links stands for (`load_project(mirror_of=…)`).
+    bounds: tuple = ()
 
 
-def load_project(root: Path, *, yaml_trees: dict | None = None) -> Project:
+def load_project(root: Path, *, yaml_trees: dict | None = None, mirror_of: Path | None = None) -> Project:
     """Read and cross-check a whole project. Raises ProjectError on the first problem.
 
     `yaml_trees` is the build context's memory of parsed YAML (BuildContext.yaml_trees):
     files whose text is unchanged since the last load are not parsed again.
+    `mirror_of`: `root` is a mirror of that project made of links (the studio checks an edit
+    so); files may then lie in either, and nowhere else.
     """
     root = root.resolve()
     config = load_config(root)
@@ -66,9 +71,10 @@ def load_project(root: Path, *, yaml_trees: dict | None = None) -> Project:
     if not base.is_dir():
         raise ProjectError("no narratives/ folder", path=root,
                            hint="create it, or start a project with `storygen init DIR`")
-    reading = _Reading(root, TreeMemory(yaml_trees) if yaml_trees is not None else None)
-    codes = _read_codebook(root, base / "codebook.yaml")
-    sources = _read_sources(root, base / "sources.yaml")
+    bounds = (root,) + ((Path(mirror_of).resolve(),) if mirror_of is not None else ())
+    reading = _Reading(root, TreeMemory(yaml_trees) if yaml_trees is not None else None, bounds=bounds)
+    codes = _read_codebook(root, base / "codebook.yaml", bounds)
+    sources = _read_sources(root, base / "sources.yaml", bounds)
     excerpts = _read_excerpts(reading, base / "excerpts", sources, codes)
     stories = _read_stories(reading, base / "stories", codes)
     if reading.trees is not None:
@@ -136,12 +142,12 @@ def did_you_mean(word: str, choices, what: str) -> str:
 
 # --- codebook ---------------------------------------------------------------
 
-def _read_codebook(root: Path, path: Path) -> dict[str, Code]:
+def _read_codebook(root: Path, path: Path, bounds: tuple) -> dict[str, Code]:
     if not path.is_file():
         raise ProjectError("the codebook is missing", path=relative(root, path),
                            hint="create narratives/codebook.yaml (see docs/project-format.md)")
     rel = relative(root, path)
-    project_file(root, path, rel)
+    project_file(bounds, path, rel)
     data = load_yaml(path, shown=rel)
     if not isinstance(data, Map):
         raise ProjectError("the codebook should list themes as `id:` entries", path=rel, line=1)
@@ -181,12 +187,12 @@ def _empty(line: int) -> Map:
 
 # --- sources ----------------------------------------------------------------
 
-def _read_sources(root: Path, path: Path) -> dict[str, Source]:
+def _read_sources(root: Path, path: Path, bounds: tuple) -> dict[str, Source]:
     rel = relative(root, path)
     if not path.is_file():
         raise ProjectError("the sources list is missing", path=rel,
                            hint="create narratives/sources.yaml with one entry per interview")
-    project_file(root, path, rel)
+    project_file(bounds, path, rel)
     data = load_yaml(path, shown=rel)
     if not isinstance(data, Map):
         raise ProjectError("sources should be listed as `ID:` entries", path=rel, line=1)
@@ -228,7 +234,7 @@ def _read_excerpts(reading: _Reading, folder: Path, sources: dict[str, Source],
         return excerpts
     for path in sorted(folder.rglob("*.yaml")):
         rel = relative(reading.root, path)
-        project_file(reading.root, path, rel)
+        project_file(reading.bounds, path, rel)
         data = load_yaml(path, shown=rel, memory=reading.trees)
         if isinstance(data, Seq):
             default_source, items = "", data
@@ -326,7 +332,7 @@ def read_story(reading: _Reading, path: Path, codes: dict[str, Code]) -> Story:
         raise ProjectError(f"story file name `{path.name}` must be lower-case words joined by hyphens",
                            path=rel, hint="rename it, e.g. `time-to-listen.md` (it becomes the page address)")
     if path.is_relative_to(root):       # a project file (draft reads back its own scratch file too)
-        project_file(root, path, rel)
+        project_file(reading.bounds or root, path, rel)
     front, body, body_line = split_front_matter(read_text(path, shown=rel), rel)
     data = load_yaml(path, front, line_offset=1, shown=rel, memory=reading.trees)
     fields = Fields(data, rel, "the story's front matter")

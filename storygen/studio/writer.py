@@ -140,7 +140,7 @@ def validate(root: Path, rel: Path, data: bytes) -> None:
             else:
                 (there / part).mkdir()
                 here, there = here / part, there / part
-        load_project(shadow)
+        load_project(shadow, mirror_of=root)     # its links lead into the real project
 
 
 def write(root: Path, rel: Path | str, expected_digest: str, make_new, *, attempted: str = "") -> bytes:
