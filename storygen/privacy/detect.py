@@ -51,6 +51,7 @@ ENTITY_RULES: dict[str, tuple[str, str, str]] = {
                                  "drop one of them or record a sign-off"),
     "EVENT": ("R12", "signoff", "a singular event can be looked up: leave it out, blur it, or record a sign-off"),
 }
+_IDENTITY = frozenset({"PERSON", "PERSON?", "PLACE", "ORG"})
 STRUCTURED = ("EMAIL", "PHONE", "POSTCODE", "NHS", "NINO", "URL", "HANDLE", "IP", "CARD", "IBAN",
               "PASSPORT", "DRIVING", "VEHICLE")
 # Overlap resolution: earlier wins when two hits overlap.
@@ -181,8 +182,8 @@ def _text_key(text: str) -> str:
 PARALLEL_FROM = 400     # new texts for the model before scan_many spreads them over the CPUs
 
 
-def _scan_chunk(detector: "Detector", texts: list[str]) -> list[tuple[Hit, ...]]:
-    return detector._scan_batch(texts)
+def _scan_chunk(detector: "Detector", items: list[tuple[str, str]]) -> list[tuple[str, tuple[Hit, ...]]]:
+    return detector.scan_share(items)
 
 
 class Detector:
@@ -205,31 +206,26 @@ class Detector:
     def scan_many(self, texts) -> list[tuple[Hit, ...]]:
         """`scan` for many texts: the model reads the texts not yet known in batches."""
         texts = list(texts)
-        if self.model:
-            todo = {}
-            for text in texts:
-                if text and text.strip():
-                    key = _text_key(text)
-                    if key not in self._verdicts.texts and key not in self._cache:
-                        todo.setdefault(key, text)
-            if todo:
-                from ..parallel import pmap_shared, workers
+        todo: dict[str, str] = {}
+        for text in texts:
+            if text and text.strip():
+                key = _text_key(text)
+                if key not in self._verdicts.texts and key not in self._cache:
+                    todo.setdefault(key, text)
+        items = list(todo.items())
+        if self.model and len(items) >= PARALLEL_FROM:
+            from ..parallel import pmap_shared, workers
 
-                # The model is the costly part: on a cold pool, each CPU reads its share
-                # (forked workers inherit the loaded pipeline; only hits come back).
-                # Forking costs ~0.2 s, so only a pool of some hundreds of new texts is shared out.
-                items = list(todo.values())
-                share = max(PARALLEL_FROM // 2, -(-len(items) // max(1, workers())))
-                chunks = [items[i:i + share] for i in range(0, len(items), share)]
-                found = [h for part in pmap_shared(_scan_chunk, self, chunks, min_items=2) for h in part]
-                for key, hits in zip(todo, found):
-                    self._cache[key] = hits
+            # The model is the costly part: on a cold pool, each CPU reads its share
+            # (forked workers inherit the loaded pipeline; only hits come back).
+            # Forking costs ~0.2 s, so only a pool of some hundreds of new texts is shared out.
+            share = max(PARALLEL_FROM // 2, -(-len(items) // max(1, workers())))
+            chunks = [items[i:i + share] for i in range(0, len(items), share)]
+            for part in pmap_shared(_scan_chunk, self, chunks, min_items=2):
+                self._cache.update(part)
+        elif items:
+            self._cache.update(self.scan_share(items))
         return [self.scan(t) for t in texts]
-
-    def _scan_batch(self, texts: list[str]) -> list[tuple[Hit, ...]]:
-        folded = [fold(t) for t in texts]
-        found = ner.entities(self.model, [f.text for f in folded])
-        return [self._scan_folded(f, ents) for f, ents in zip(folded, found)]
 
     def scan(self, text: str) -> tuple[Hit, ...]:
         """All hits in `text`, sorted by position (cached by content hash)."""
@@ -304,11 +300,24 @@ class Detector:
 
     # -- the work ------------------------------------------------------------
     def _scan(self, text: str) -> tuple[Hit, ...]:
-        folded = fold(text)
-        ents = ner.entities(self.model, [folded.text])[0] if self.model else []
-        return self._scan_folded(folded, ents)
+        return self.scan_share([("", text)])[0][1]
 
-    def _scan_folded(self, folded, ents: list[tuple[str, int, int]]) -> tuple[Hit, ...]:
+    def scan_share(self, items: list[tuple[str, str]]) -> list[tuple[str, tuple[Hit, ...]]]:
+        """(key, hits) for each (key, text). Lists and patterns run first; the model then
+        reads, in one batch, only the stretches around capitalised words they left
+        unexplained: where they found something, the model's span would give way to
+        theirs anyway (_resolve), so reading it again costs time and changes nothing."""
+        folded = [fold(text) for _key, text in items]
+        own = [self._own_hits(f) for f in folded]
+        if self.model:
+            covered = [[(h[1], h[2]) for h in raw if h[0] in _IDENTITY] for raw in own]
+            found = ner.entities(self.model, [f.text for f in folded], covered)
+        else:
+            found = [[] for _ in folded]
+        return [(key, self._finish(f, raw, ents)) for (key, _text), f, raw, ents in zip(items, folded, own, found)]
+
+    def _own_hits(self, folded) -> list[tuple[str, int, int, float, str]]:
+        """Every lists-and-patterns hit in a folded text, before overlaps are resolved."""
         t = folded.text
         window = self.settings.context_window
         raw: list[tuple[str, int, int, float, str]] = []
@@ -339,7 +348,11 @@ class Detector:
                 if any(abs(m.start() - a) <= window * 2 or abs(b - m.end()) <= window * 2 for a, b in anchors):
                     raw.append(("UNIQUE", m.start(), m.end(), 0.7, ""))
             raw.extend(("EVENT", m.start(), m.end(), 0.6, "") for m in quasi.EVENT.finditer(t))
-        raw.extend(fusion.model_hits(t, ents, self.settings))
+        return raw
+
+    def _finish(self, folded, raw, ents: list[tuple[str, int, int]]) -> tuple[Hit, ...]:
+        t = folded.text
+        raw = raw + list(fusion.model_hits(t, ents, self.settings))
         return tuple(self._resolve(folded, raw))
 
     def _resolve(self, folded, raw):
@@ -379,3 +392,4 @@ class Detector:
             return False
         host = url.split("//", 1)[-1].split("/", 1)[0].split("@")[-1].lower()
         return any(host == d or host.endswith("." + d) for d in self._allowed_domains)
+

@@ -88,7 +88,7 @@ _PRONOUN_I = frozenset(("I", "I'm", "I’m", "I've", "I’ve", "I'll", "I’ll",
 WINDOW = 6          # words of context either side of a candidate: what the model needs to judge it
 
 
-def windows(text: str) -> list[tuple[int, int]]:
+def windows(text: str, covered: list[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """The stretches of `text` worth the model's time: a few words either side of each word
     that could begin a name — capitalised mid-sentence, or in capitals, or an unknown word
     after a full stop. Texts in plain lower case hold nothing the model finds, and reading
@@ -102,12 +102,17 @@ def windows(text: str) -> list[tuple[int, int]]:
         w = m.group().strip("\"'“”‘’()[],.;:!?")
         if not w or not w[0].isupper() or w in _PRONOUN_I:
             continue
+        if covered and any(a <= m.start() < b or a < m.end() <= b for a, b in covered):
+            continue              # the lists and patterns already explain this word
         initial = i == 0 or _SENTENCE_END.search(words[i - 1].group()) is not None
-        if initial and not w.isupper():
+        if not w.isupper():
             if dictionary is None:
-                dictionary = lists()[2]
-            if w.lower() in dictionary:
-                continue          # "The", "When", "Staff" opening a sentence
+                first, _surnames, dictionary = lists()
+            if w.lower() in dictionary and (initial or w not in first and not _capital_neighbour(words, i)):
+                # "The", "When", "Staff" opening a sentence; "the Staff were kind" in the middle of
+                # one: an everyday word alone is a name only when it is also a first name ("Rose")
+                # or stands next to another capitalised word ("Emerald Ward", "Home Talk")
+                continue
         marks.append(i)
     spans: list[tuple[int, int]] = []
     for i in marks:
@@ -119,16 +124,32 @@ def windows(text: str) -> list[tuple[int, int]]:
     return [(words[a].start(), words[b].end()) for a, b in spans]
 
 
-def entities(name: str, texts: list[str]) -> list[list[tuple[str, int, int]]]:
-    """For each text, its (entity, start, end) spans, entity one of PERSON, PLACE, ORG."""
+def _capital_neighbour(words, i: int) -> bool:
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(words):
+            w = words[j].group().strip("\"'“”‘’()[],.;:!?")
+            if w[:1].isupper() and w not in _PRONOUN_I:
+                return True
+    return False
+
+
+def entities(name: str, texts: list[str], covered: list[list[tuple[int, int]]] | None = None,
+             ) -> list[list[tuple[str, int, int]]]:
+    """For each text, its (entity, start, end) spans, entity one of PERSON, PLACE, ORG.
+    `covered`: per text, spans already explained (their words start no window)."""
     nlp = pipeline(name)
     pieces, owners = [], []
     for n, text in enumerate(texts):
-        for a, b in windows(text):
+        for a, b in windows(text, covered[n] if covered else ()):
             pieces.append(text[a:b])
             owners.append((n, a))
     out: list[list[tuple[str, int, int]]] = [[] for _ in texts]
-    for doc, (n, offset) in zip(nlp.pipe(pieces, batch_size=BATCH), owners):
-        out[n] += [(LABELS[e.label_], offset + e.start_char, offset + e.end_char)
-                   for e in doc.ents if e.label_ in LABELS]
+    from threadpoolctl import threadpool_limits
+    # The recogniser multiplies small matrices: BLAS threads cost more to wake than they
+    # save (a third of its time on a busy 2-core machine), and the guard spreads its work
+    # over processes instead (detect.py).
+    with threadpool_limits(limits=1, user_api="blas"):
+        for doc, (n, offset) in zip(nlp.pipe(pieces, batch_size=BATCH), owners):
+            out[n] += [(LABELS[e.label_], offset + e.start_char, offset + e.end_char)
+                       for e in doc.ents if e.label_ in LABELS]
     return out

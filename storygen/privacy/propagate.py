@@ -12,6 +12,7 @@ A run is what one command checks together: the published texts of every story fo
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -24,8 +25,22 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*")
 MAX_WORDS = 6
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_char(ch: str) -> str:
+    base = unicodedata.normalize("NFKD", ch)[0]
+    return base if len(base) == 1 else ch
+
+
 def _plain(text: str) -> str:
     """Lower case without accents, the same length as `text` (offsets stay valid)."""
+    low = text.lower()
+    if text.isascii():
+        return low                   # nothing to strip, and str.lower keeps ASCII's length
+    if len(low) == len(text):        # only the non-ASCII letters need looking at
+        return _NON_ASCII.sub(lambda m: _plain_char(m.group()), low)
     out = []
     for ch in text:
         base = unicodedata.normalize("NFKD", ch)[0].lower() if not ch.isascii() else ch.lower()
@@ -56,6 +71,11 @@ class Propagation:
             if len(key) == 1 and key[0] in dictionary:
                 self.capital_only.add(key)
         self.longest = max((len(k) for k in self.terms), default=0)
+        # First word of each term -> the most words a term starting with it has: a token
+        # that starts no term costs one look-up instead of a try at every length.
+        self.heads: dict[str, int] = {}
+        for key in self.terms:
+            self.heads[key[0]] = max(self.heads.get(key[0], 0), len(key))
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -73,8 +93,9 @@ class Propagation:
         tokens = [(m.start(), m.end(), m.group().removesuffix("'s").removesuffix("’s"))
                   for m in _WORD.finditer(plain)]
         out, i = [], 0
+        heads = self.heads
         while i < len(tokens):
-            for n in range(min(self.longest, len(tokens) - i), 0, -1):
+            for n in range(min(heads.get(tokens[i][2], 0), len(tokens) - i), 0, -1):
                 run = tokens[i:i + n]
                 if any(not plain[a[1]:b[0]].isspace() and plain[a[1]:b[0]] not in ("-", " - ")
                        for a, b in zip(run, run[1:])):

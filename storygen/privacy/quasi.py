@@ -119,6 +119,23 @@ def _gazetteer() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return multi, heads, single
 
 
+@functools.lru_cache(maxsize=1)
+def _heads() -> dict[str, int]:
+    """First word of each multi-word place, casefolded -> the most words such a name has.
+    Only a word in here can start a multi-word place: the rest cost one look-up."""
+    heads: dict[str, int] = {}
+    for name in _gazetteer()[0]:
+        words = name.split(" ")
+        heads[words[0]] = max(heads.get(words[0], 0), len(words))
+    return heads
+
+
+@functools.lru_cache(maxsize=1)
+def _starts() -> frozenset[str]:
+    """Every casefolded word that can begin a place: a multi-word name's first word or a one-word name."""
+    return frozenset(_heads()) | frozenset(t.casefold() for t in _gazetteer()[2])
+
+
 def town_hits(text: str) -> Iterator[QHit]:
     """UK places from the gazetteer (GeoNames, 500 people or more).
 
@@ -126,14 +143,20 @@ def town_hits(text: str) -> Iterator[QHit]:
     capitalised, or in lower case when no English word ("hucknall"); a single word that is
     also an English word ("Street", "Hope", "Deal") only where a place is named ("in Street",
     "Hope's library")."""
-    multi, heads, single = _gazetteer()
+    multi, _, single = _gazetteer()
     _first, _surnames, dictionary = lists()   # "Sarah Holloway" is a person, not the London district
+    heads = _heads()
+    starts = _starts()
     words = list(_WORD.finditer(text))
     i = 0
     while i < len(words):
+        key = words[i].group().casefold()
+        if key not in starts:
+            i += 1                # most words begin no place name: one look-up each
+            continue
         found = 0
-        tries = range(min(MAX_WORDS, len(words) - i), 1, -1) if words[i].group().casefold() in heads else ()
-        for n in tries:
+        longest = heads.get(key, 0)
+        for n in range(min(longest, len(words) - i), 1, -1):
             run = words[i:i + n]
             if any(text[a.end():b.start()] not in (" ", "-") for a, b in zip(run, run[1:])):
                 continue
