@@ -7,7 +7,7 @@
   UTF-8 byte-order mark are kept. In a story only the front matter goes through YAML; the
   body's bytes are kept as they are.
 - Validated by the project's own loader: the new text is read with every other file in a
-  mirror of the project (symbolic links, nothing copied) by `load_project`, the loader
+  mirror of the project (hard links where possible) by `load_project`, the loader
   `storygen check` uses; a file it refuses is not written and the studio shows its message.
 - Never over another editor's change: each form carries the digest of the file as the page
   read it, and a save is refused when the file on disk no longer has that digest.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -122,25 +123,36 @@ def edit_front_matter(text: str, change, *, path: Path | str) -> str:
 def validate(root: Path, rel: Path, data: bytes) -> None:
     """Load the project as it would be with `rel` holding `data`; raise the loader's error if any.
 
-    The project is mirrored with symbolic links into a temporary folder (only the folders on
-    the way to `rel` are made, everything else is one link), so nothing is copied and the real
-    project is never touched. Errors name project-relative paths, as the CLI prints them.
+    The project's inputs (storygen.toml, narratives/, assets/, templates/) are mirrored into a
+    temporary folder as hard links where the file system allows (copies otherwise; the loader
+    refuses symbolic links that lead out of a project), so the real project is never touched.
+    Errors name project-relative paths, as the CLI prints them.
     """
     root = root.resolve()
+    rel = Path(rel)
     with tempfile.TemporaryDirectory(prefix="storygen-studio-check-") as tmp:
         shadow = Path(tmp)
-        parts = Path(rel).parts
-        here, there = root, shadow
-        for depth, part in enumerate(parts):
-            for entry in os.scandir(here):
-                if entry.name != part:
-                    os.symlink(entry.path, there / entry.name)
-            if depth == len(parts) - 1:
-                (there / part).write_bytes(data)
-            else:
-                (there / part).mkdir()
-                here, there = here / part, there / part
+        for name in ("storygen.toml", NARRATIVES, "assets", "templates"):
+            _mirror(root / name, shadow / name, skip=root / rel)
+        (shadow / rel).parent.mkdir(parents=True, exist_ok=True)
+        (shadow / rel).write_bytes(data)
         load_project(shadow)
+
+
+def _mirror(source: Path, target: Path, *, skip: Path) -> None:
+    if source.is_symlink() or not source.exists():
+        return
+    if source.is_file():
+        if source != skip:
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copy2(source, target)
+        return
+    target.mkdir()
+    for entry in os.scandir(source):
+        if not entry.name.startswith("."):
+            _mirror(Path(entry.path), target / entry.name, skip=skip)
 
 
 def write(root: Path, rel: Path | str, expected_digest: str, make_new, *, attempted: str = "") -> bytes:
