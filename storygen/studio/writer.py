@@ -7,7 +7,7 @@
   UTF-8 byte-order mark are kept. In a story only the front matter goes through YAML; the
   body's bytes are kept as they are.
 - Validated by the project's own loader: the new text is read with every other file in a
-  mirror of the project (hard links where possible) by `load_project`, the loader
+  mirror of the project (symbolic links, nothing copied) by `load_project`, the loader
   `storygen check` uses; a file it refuses is not written and the studio shows its message.
 - Never over another editor's change: each form carries the digest of the file as the page
   read it, and a save is refused when the file on disk no longer has that digest.
@@ -120,39 +120,44 @@ def edit_front_matter(text: str, change, *, path: Path | str) -> str:
     raise WriteRefused("the story's front matter is never closed", path=path, line=1)
 
 
+MIRRORED = ("storygen.toml", "narratives", "assets", "templates")    # what the loader reads
+
+
 def validate(root: Path, rel: Path, data: bytes) -> None:
     """Load the project as it would be with `rel` holding `data`; raise the loader's error if any.
 
-    The project's inputs (storygen.toml, narratives/, assets/, templates/) are mirrored into a
-    temporary folder as hard links where the file system allows (copies otherwise; the loader
-    refuses symbolic links that lead out of a project), so the real project is never touched.
-    Errors name project-relative paths, as the CLI prints them.
+    The loader's inputs are mirrored into a temporary folder inside the project (so on the
+    same file system) with hard links, not symbolic ones: the loader refuses a link that
+    leads out of the project it reads (storygen/paths.py), and a hard link is the file
+    itself, so nothing is copied and the real project is never touched. Errors name
+    project-relative paths, as the CLI prints them.
     """
     root = root.resolve()
-    rel = Path(rel)
-    with tempfile.TemporaryDirectory(prefix="storygen-studio-check-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=".storygen-studio-check-", dir=root) as tmp:
         shadow = Path(tmp)
-        for name in ("storygen.toml", NARRATIVES, "assets", "templates"):
-            _mirror(root / name, shadow / name, skip=root / rel)
-        (shadow / rel).parent.mkdir(parents=True, exist_ok=True)
-        (shadow / rel).write_bytes(data)
+        for name in MIRRORED:
+            _mirror(root / name, shadow / name)
+        target = shadow / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)          # a hard link: writing through it would change the real file
+        target.write_bytes(data)
         load_project(shadow)
 
 
-def _mirror(source: Path, target: Path, *, skip: Path) -> None:
-    if source.is_symlink() or not source.exists():
-        return
-    if source.is_file():
-        if source != skip:
-            try:
-                os.link(source, target)
-            except OSError:
-                shutil.copy2(source, target)
-        return
-    target.mkdir()
-    for entry in os.scandir(source):
-        if not entry.name.startswith("."):
-            _mirror(Path(entry.path), target / entry.name, skip=skip)
+def _mirror(source: Path, target: Path) -> None:
+    """Hard-link `source` (a file, or a folder's files) at `target`; copy across file systems.
+    Symbolic links are re-made as they are, so the loader still refuses one that leads out."""
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+    elif source.is_dir():
+        target.mkdir()
+        for entry in os.scandir(source):
+            _mirror(Path(entry.path), target / entry.name)
+    elif source.is_file():
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
 
 
 def write(root: Path, rel: Path | str, expected_digest: str, make_new, *, attempted: str = "") -> bytes:
