@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from projectkit import write_project  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+from projectkit import edit, write_project  # noqa: E402
+
+from storygen.cli import main  # noqa: E402
 from studiokit import running  # noqa: E402
 
 CHROMIUM = os.environ.get("STORYGEN_CHROMIUM", "/usr/bin/chromium")
@@ -23,7 +26,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-dev-shm-usage"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENS = {"library": "/library", "library filtered": "/library?theme=working-together&role=community",
-           "excerpt": "/excerpts/S01-01", "stories": "/stories"}
+           "excerpt": "/excerpts/S01-01", "stories": "/stories", "story": "/stories/time-to-listen"}
+# STORYGEN_STUDIO_SCREENSHOTS=docs/images: the journeys save the screenshots docs/studio.md shows.
+SHOTS = os.environ.get("STORYGEN_STUDIO_SCREENSHOTS")
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"studio-{name}.png"), full_page=False)
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +72,7 @@ def test_comms_officer_filters_the_library_to_a_theme_and_role_without_javascrip
         page.get_by_role("button", name="Show excerpts").click()
         page.wait_for_load_state()
         assert page.get_by_role("status").inner_text() == "4 excerpts found."
+        shot(page, "library")
         titles = page.locator(".excerpt-title a").all_inner_texts()
         assert titles == ["S05-01", "S05-02", "S06-01", "S06-02"]
         page.get_by_role("link", name="S05-01").click()
@@ -109,3 +121,31 @@ def test_zero_axe_violations_on_every_studio_screen(browser, studio, scheme):
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_reviewer_approves_a_story_and_the_build_publishes_it(browser, tmp_path):
+    root = write_project(tmp_path / "proj")
+    edit(root / "narratives" / "stories" / "time-to-listen.md", "status: approved", "status: draft")
+    with running(root) as studio:
+        context, page = opened(browser, studio)
+        try:
+            page.get_by_role("link", name="Stories", exact=True).click()
+            page.get_by_role("link", name="Time to listen").click()
+            assert page.get_by_role("heading", level=1).inner_text() == "Time to listen"
+            assert "Nothing: every rule passes" in page.locator("main").inner_text()
+            page.get_by_label("Approved for publication").check()
+            page.get_by_label("Reviewer (your name or your panel's)").fill("Sam Okafor")
+            page.get_by_role("button", name="Save review").click()
+            page.wait_for_load_state()
+            assert page.get_by_role("status").inner_text().startswith("Saved.")
+            assert "approved, by Sam Okafor on " in page.locator(".facts").inner_text()
+            shot(page, "review")
+        finally:
+            context.close()
+    # The studio wrote the plain file; the CLI publishes it.
+    text = (root / "narratives" / "stories" / "time-to-listen.md").read_text()
+    assert "status: approved\nreviewer: Sam Okafor\nreviewed_on: " in text
+    result = CliRunner().invoke(main, ["build", "--project", str(root), "--only", "site"])
+    assert result.exit_code == 0, result.output
+    published = root / "build" / "site" / "stories" / "time-to-listen" / "index.html"
+    assert "Time to listen" in published.read_text()

@@ -7,18 +7,22 @@ file contents are untrusted and reach the page only as escaped text.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
+from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from ..errors import StorygenError
+from ..model import STATUSES
+from . import edits, writer
 from .library import SORTS, Query
-from .security import SECURITY_HEADERS, Gate, Keys, Refused
+from .security import SECURITY_HEADERS, Gate, Keys, Refused, require_csrf
+from .writer import WriteRefused
 from .workspace import Workspace
 
 STATIC = Path(__file__).parent / "static"
@@ -39,6 +43,10 @@ class Studio:
             Route("/library", self.library),
             Route("/excerpts/{excerpt_id}", self.excerpt),
             Route("/stories", self.stories),
+            Route("/stories/{slug}", self.story),
+            Route("/excerpts/{excerpt_id}/flags", self.save_flags, methods=["POST"]),
+            Route("/sources/{source_id}/consent", self.save_consent, methods=["POST"]),
+            Route("/stories/{slug}/review", self.save_review, methods=["POST"]),
             Route("/codes.css", self.codes_css),
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         ]
@@ -76,7 +84,7 @@ class Studio:
                          choices=state.library.choices(), codes=state.project.codes, sorts=SORTS,
                          code_index=_code_index(state.project), params=request.query_params)
 
-    def excerpt(self, request: Request) -> Response:
+    def excerpt(self, request: Request, refusal: StorygenError | None = None) -> Response:
         state, error = self.state_or_error()
         if error:
             return error
@@ -86,8 +94,96 @@ class Studio:
                              message="There is no excerpt with that id in the project. It may have been "
                                      "renamed or removed: go back to the library.")
         source = state.project.sources[row.source]
-        return self.page("excerpt.html", title=f"Excerpt {row.id}", nav="library", row=row, source=source,
-                         codes=state.project.codes, code_index=_code_index(state.project))
+        excerpt = state.project.excerpts[row.id]
+        return self.page("excerpt.html", status=_status_of(refusal), title=f"Excerpt {row.id}", nav="library",
+                         row=row, source=source, codes=state.project.codes, code_index=_code_index(state.project),
+                         file_digest=self.file_digest(excerpt.origin.path),
+                         sources_digest=self.file_digest(edits.SOURCES_FILE),
+                         saved=request.query_params.get("saved") == "1", refusal=_refusal(refusal))
+
+    def story(self, request: Request, refusal: StorygenError | None = None) -> Response:
+        state, error = self.state_or_error()
+        if error:
+            return error
+        story = state.project.story(request.path_params["slug"])
+        if story is None:
+            return self.page("error.html", status=404, title="No such story",
+                             message="There is no story with that name in the project: go back to Stories.")
+        findings = state.findings.get(story.slug, [])
+        return self.page("story.html", status=_status_of(refusal), title=story.title, nav="stories", story=story,
+                         composite=state.composites.get(story.slug), findings=findings,
+                         passes=not _stops(findings), file_digest=self.file_digest(story.file),
+                         saved=request.query_params.get("saved") == "1", refusal=_refusal(refusal))
+
+    # --- saving --------------------------------------------------------------
+
+    def file_digest(self, rel) -> str:
+        try:
+            return writer.digest((self.workspace.root / rel).read_bytes())
+        except OSError:
+            return ""
+
+    async def form(self, request: Request):
+        form = await request.form()
+        require_csrf(self.keys, form.get("csrf"))
+        return form
+
+    async def save(self, request: Request, change, again, back: str) -> Response:
+        """Run `change()` (a writer edit); 303 back on success, or the page again with the refusal."""
+        try:
+            await run_in_threadpool(self.workspace.edit, change)
+        except StorygenError as refused:
+            return await run_in_threadpool(again, request, refused)
+        return RedirectResponse(back + "?saved=1", status_code=303)
+
+    async def save_flags(self, request: Request) -> Response:
+        form = await self.form(request)
+        excerpt_id = request.path_params["excerpt_id"]
+        state, error = self.state_or_error()
+        if error:
+            return error
+        excerpt = state.project.excerpts.get(excerpt_id)
+        if excerpt is None:
+            return self.page("error.html", status=404, title="No such excerpt", message="Go back to the library.")
+        change = lambda: edits.set_excerpt_flags(  # noqa: E731
+            self.workspace.root, excerpt.origin.path, form.get("digest", ""), excerpt_id,
+            featured=form.get("featured") == "yes", singular=form.get("singular") == "yes")
+        return await self.save(request, change, self.excerpt, f"/excerpts/{quote(excerpt_id, safe='')}")
+
+    async def save_consent(self, request: Request) -> Response:
+        form = await self.form(request)
+        source_id = request.path_params["source_id"]
+        back = form.get("back", "")
+        state, error = self.state_or_error()
+        if error:
+            return error
+        if source_id not in state.project.sources or back not in state.project.excerpts:
+            return self.page("error.html", status=404, title="No such source", message="Go back to the library.")
+        request.path_params["excerpt_id"] = back
+        consent = {key: form.get(key) == "yes" for key in ("composite", "web", "video")}
+        change = lambda: edits.set_consent(self.workspace.root, form.get("digest", ""), source_id, consent)  # noqa: E731
+        return await self.save(request, change, self.excerpt, f"/excerpts/{quote(back, safe='')}")
+
+    async def save_review(self, request: Request) -> Response:
+        form = await self.form(request)
+        state, error = self.state_or_error()
+        if error:
+            return error
+        story = state.project.story(request.path_params["slug"])
+        if story is None:
+            return self.page("error.html", status=404, title="No such story", message="Go back to Stories.")
+        status = form.get("status", "")
+        if status not in STATUSES:
+            raise Refused(400, "Unknown status.")
+        findings = state.findings.get(story.slug, [])
+        if status != "draft" and _stops(findings):
+            refusal = WriteRefused("this story cannot be marked reviewed or approved while `storygen check` "
+                                   "finds problems in it", path=story.file,
+                                   hint="fix the findings listed on this page first")
+            return await run_in_threadpool(self.story, request, refusal)
+        change = lambda: edits.set_review(self.workspace.root, story, form.get("digest", ""),  # noqa: E731
+                                          status=status, reviewer=form.get("reviewer", "")[:200])
+        return await self.save(request, change, self.story, f"/stories/{story.slug}")
 
     def stories(self, request: Request) -> Response:
         state, error = self.state_or_error()
@@ -105,6 +201,25 @@ class Studio:
         index = _code_index(state.project)
         css = "".join(f".code-{index[c.id]}{{--code:{c.colour}}}\n" for c in state.project.codes.values())
         return Response(css, media_type="text/css", headers={"cache-control": "no-store"})
+
+
+def _stops(findings) -> bool:
+    """True when `storygen check` would refuse to publish the story (blocking or unsigned findings)."""
+    return any(f.action == "block" and not getattr(f, "resolved", False) or
+               f.action == "signoff" and not getattr(f, "resolved", False) for f in findings)
+
+
+def _status_of(refusal) -> int:
+    if refusal is None:
+        return 200
+    return 409 if isinstance(refusal, writer.Conflict) else 422
+
+
+def _refusal(refusal) -> dict | None:
+    if refusal is None:
+        return None
+    return {"message": refusal.format_message(), "on_disk": getattr(refusal, "on_disk", None),
+            "attempted": getattr(refusal, "attempted", None)}
 
 
 def _code_index(project) -> dict[str, int]:

@@ -142,7 +142,7 @@ SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; frame-ancestors 'self'; "
                                  b"form-action 'self'; base-uri 'none'; object-src 'none'"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),   # no-referrer would make form posts send `Origin: null`
     (b"cache-control", b"no-store"),
 ]
 

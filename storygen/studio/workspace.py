@@ -89,6 +89,14 @@ class Workspace:
         with self._lock:
             self._stamp = None
 
+    def edit(self, change) -> None:
+        """Run one write (studio/edits.py) with no load or other write in between; reload after."""
+        with self._lock:
+            try:
+                change()
+            finally:
+                self._stamp = None
+
     def _load(self) -> State:
         # The check `storygen check --drafts` runs (load, compose, rules, privacy guard, every
         # output's preflight), through this session's build context.
