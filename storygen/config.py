@@ -190,15 +190,15 @@ def read_toml(path: Path, what: str, hint: str = "check quotes, brackets and `ke
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProjectError(f"the {what} are not UTF-8 text (byte {exc.start} cannot be decoded)", path=path,
+        raise ProjectError(f"cannot read the {what}: not UTF-8 text (byte {exc.start} cannot be decoded)", path=path,
                            line=data[: exc.start].count(b"\n") + 1, hint="save the file as UTF-8") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProjectError(f"not valid TOML: {exc}", path=path, line=_toml_error_line(str(exc)),
-                           hint=hint) from None
+        raise ProjectError(f"cannot read the {what}: not valid TOML: {exc}", path=path,
+                           line=_toml_error_line(str(exc)), hint=hint) from None
     except RecursionError:      # tomllib recurses once per nested [ or {: `x = [[[[…` ends here
-        raise ProjectError(f"the {what} nest lists or tables too deeply for TOML to read", path=path,
+        raise ProjectError(f"cannot read the {what}: lists or tables nested too deeply", path=path,
                            hint="storygen's settings never nest more than two levels; check the brackets") from None
 
 

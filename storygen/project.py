@@ -87,7 +87,7 @@ def read_video_theme(root: Path) -> VideoTheme:
     if not path.is_file():
         return theme
     project_file(root.resolve(), path, VIDEO_THEME)
-    raw = read_toml(path, "video theme settings", hint="fix the TOML, or delete the file to use the default look")
+    raw = read_toml(path, "video theme", hint="fix the TOML, or delete the file to use the default look")
     known = {f.name for f in dataclass_fields(VideoTheme)}
     changes = {}
     for key, value in raw.items():

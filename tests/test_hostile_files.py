@@ -79,7 +79,7 @@ def test_deep_nesting_block_yaml_refused(project):
 
 def test_deep_nesting_toml_refused(project):
     _refused_file(project, "storygen.toml", "x = " + "[" * 3000 + "]" * 3000 + "\n", 2,
-                  "storygen.toml", "too deeply", "fix:")
+                  "storygen.toml", "nested too deeply", "fix:")
 
 
 def test_huge_excerpts_file_refused_without_reading(project):
@@ -116,7 +116,7 @@ def test_deep_nesting_video_theme_refused(project):
     (project / "templates" / "video").mkdir(parents=True, exist_ok=True)
     (project / "templates/video/theme.toml").write_text("fps = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n")
     snap = Snapshot(project)
-    refused(cli(project, "check"), 2, "templates/video/theme.toml", "too deeply", "fix:")
+    refused(cli(project, "check"), 2, "templates/video/theme.toml", "nested too deeply", "fix:")
     assert snap.unchanged()
 
 
