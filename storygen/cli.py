@@ -341,7 +341,7 @@ def serve(project_root, port, drafts):
               help="The port on this computer (0: any free port).")
 @click.option("--no-browser", is_flag=True, help="Print the address but do not open a browser.")
 def studio(project_root, port, no_browser):
-    """Find excerpts, read stories and their findings in your browser.
+    """Find excerpts, compose, check and approve stories in your browser.
 
     Prints an address like http://127.0.0.1:8765/library?token=… and opens it.
     Only this computer can reach the studio, and only through that address: the

@@ -277,3 +277,25 @@ class Project:
 
     def story(self, slug: str) -> Story | None:
         return next((s for s in self.stories if s.slug == slug), None)
+
+
+def provenance_ids(project: Project, composites) -> dict[str, str]:
+    """Every private provenance value that must never appear in a published file, with what
+    it is: each source id, excerpt id and excerpt text hash in the project, and those the
+    composites' segments carry. The one definition both id scans read (the privacy output
+    scan, and the site's own scan when the guard is off or in a `serve` preview), so the two
+    search for the same values."""
+    ids: dict[str, str] = {}
+    for sid in project.sources:
+        ids.setdefault(sid, "a source id (private provenance)")
+    for ex in project.excerpts.values():
+        ids.setdefault(ex.id, "an excerpt id (private provenance)")
+        ids.setdefault(ex.text_hash, "an excerpt text hash (private provenance)")
+    for comp in composites:
+        for seg in comp.excerpt_segments:
+            for value, label in ((seg.excerpt_id, "an excerpt id"), (seg.source_id, "a source id"),
+                                 (seg.text_hash, "an excerpt text hash")):
+                if value:
+                    ids.setdefault(value, f"{label} (private provenance)")
+    return {k: v for k, v in ids.items() if k}
+

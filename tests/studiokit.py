@@ -37,7 +37,7 @@ class Client:
         return f"127.0.0.1:{self.studio.port}"
 
     def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.studio.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", self.studio.port, timeout=240)
         sent = {"Host": self.host}
         if self.cookie:
             sent["Cookie"] = self.cookie

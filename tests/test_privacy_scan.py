@@ -365,3 +365,21 @@ def test_page_text_is_read_to_the_end_of_a_very_long_page():
 
     chunks = html_text("<p>" + "word " * 2_400_000 + f"ring {PHONE}</p><p>After.</p>").chunks
     assert chunks[0].endswith(f"ring {PHONE}") and chunks[1] == "After."
+
+
+def test_both_id_scans_search_for_the_same_private_values(tmp_path):
+    """The site's own id scan (guard off, serve previews) and the privacy output scan read one
+    definition of the private provenance values: every excerpt's text hash included, quoted or not."""
+    from privacy_fixtures import make_project
+
+    from storygen.model import provenance_ids
+    from storygen.privacy.scan import OutputScanner
+    from storygen.site.links import provenance_tokens
+
+    project, composites = make_project(tmp_path)
+    ids = provenance_ids(project, composites)
+    assert provenance_tokens(project, composites) == set(ids)
+    assert {ex.text_hash for ex in project.excerpts.values()} <= set(ids)
+    assert set(project.sources) | set(project.excerpts) <= set(ids)
+    scanner = OutputScanner(project, composites)
+    assert set(ids) <= set(scanner._secrets)

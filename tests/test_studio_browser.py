@@ -26,7 +26,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-dev-shm-usage"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENS = {"library": "/library", "library filtered": "/library?theme=working-together&role=community",
-           "excerpt": "/excerpts/S01-01", "stories": "/stories", "story": "/stories/time-to-listen"}
+           "excerpt": "/excerpts/S01-01", "stories": "/stories", "story": "/stories/time-to-listen",
+           "new story": "/compose", "composer": "/stories/time-to-listen/edit"}
 # STORYGEN_STUDIO_SCREENSHOTS=docs/images: the journeys save the screenshots docs/studio.md shows.
 SHOTS = os.environ.get("STORYGEN_STUDIO_SCREENSHOTS")
 
@@ -78,6 +79,38 @@ def test_comms_officer_filters_the_library_to_a_theme_and_role_without_javascrip
         page.get_by_role("link", name="S05-01").click()
         assert page.get_by_role("heading", level=1).inner_text() == "Excerpt S05-01"
         assert "usable for site, video, report" in page.locator(".facts").inner_text()
+    finally:
+        context.close()
+
+
+def test_comms_officer_composes_a_story_and_watches_the_rules_pass(browser, studio):
+    path = studio.studio.workspace.root / "narratives" / "stories" / "three-voices.md"
+    context, page = opened(browser, studio)
+    try:
+        page.get_by_role("link", name="New story").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "New story"
+        page.get_by_label("Page address").fill("three-voices")
+        page.get_by_label("Title").fill("Three voices")
+        page.get_by_label("Persona's invented name").fill("Alex")
+        page.get_by_label("Turning off targets").check()
+        page.locator('input[name="add"][value="S01-03"]').check()
+        page.locator('input[name="add"][value="S02-03"]').check()
+        page.get_by_label("Body", exact=False).fill("## Time\n\nAlex had time, at last.")
+        page.get_by_role("button", name="Save story").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Three voices"
+        rules = page.get_by_role("table", name="The composite's numbers against the project's limits")
+        assert "add excerpts from 1 more source(s)" in rules.inner_text()
+        assert not page.get_by_label("Approved for publication").is_enabled()
+
+        page.get_by_role("link", name="Edit this story in the composer").click()
+        page.locator('input[name="add"][value="S03-03"]').check()
+        page.get_by_role("button", name="Save story").click()
+        assert page.get_by_role("status").inner_text().startswith("Saved.")
+        assert page.locator(".rules .bad").count() == 0
+        assert "every rule passes and the privacy guard found nothing" in page.locator("main").inner_text()
+        assert page.get_by_label("Approved for publication").is_enabled()
+        assert path.read_text().endswith('{{ excerpt("S01-03") }}\n\n{{ excerpt("S02-03") }}\n\n'
+                                         '{{ excerpt("S03-03") }}\n')
     finally:
         context.close()
 

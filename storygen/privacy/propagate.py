@@ -76,6 +76,7 @@ class Propagation:
         self.heads: dict[str, int] = {}
         for key in self.terms:
             self.heads[key[0]] = max(self.heads.get(key[0], 0), len(key))
+        self._starts_re: re.Pattern | None = None
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -86,27 +87,54 @@ class Propagation:
         return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
-        """(entity, start, end) of every learned term in `text`."""
+        """(entity, start, end) of every learned term in `text`.
+
+        A term can only start at one of the terms' first words, so the text is not cut into
+        words at all: one regular expression of those first words finds where to look
+        (run by the regex engine, not word by word in Python), and only there are the
+        following words read. test_privacy_speed_paths.py checks it against the word-by-word
+        reading it replaced."""
         if not self.terms or not text:
             return []
         plain = _plain(text)
-        tokens = [(m.start(), m.end(), m.group().removesuffix("'s").removesuffix("’s"))
-                  for m in _WORD.finditer(plain)]
-        out, i = [], 0
-        heads = self.heads
-        while i < len(tokens):
-            for n in range(min(heads.get(tokens[i][2], 0), len(tokens) - i), 0, -1):
-                run = tokens[i:i + n]
+        out: list[tuple[str, int, int]] = []
+        heads, pos = self.heads, 0
+        for m in self._starts().finditer(plain):
+            s = m.start()
+            if s < pos or (s > 1 and plain[s - 1] in "'’" and _WORDCHAR.match(plain, s - 2)):
+                continue          # inside the last term found, or inside a word like "o'neill"
+            word = _WORD.match(plain, s)
+            run = [(s, word.end(), _bare(word.group()))]
+            if run[0][2] not in heads:
+                continue          # "kingsley'x": a longer word that only begins like a term
+            while len(run) < heads[run[0][2]]:
+                nxt = _WORD.search(plain, run[-1][1])
+                if nxt is None:
+                    break
+                run.append((nxt.start(), nxt.end(), _bare(nxt.group())))
+            for n in range(len(run), 0, -1):
+                part = run[:n]
                 if any(not plain[a[1]:b[0]].isspace() and plain[a[1]:b[0]] not in ("-", " - ")
-                       for a, b in zip(run, run[1:])):
+                       for a, b in zip(part, part[1:])):
                     continue
-                key = tuple(t[2] for t in run)
+                key = tuple(t[2] for t in part)
                 entity = self.terms.get(key)
-                if entity is None or (key in self.capital_only and not text[run[0][0]].isupper()):
+                if entity is None or (key in self.capital_only and not text[s].isupper()):
                     continue
-                end = run[-1][0] + len(run[-1][2])
-                out.append((entity, run[0][0], end))
-                i += n - 1
+                out.append((entity, s, part[-1][0] + len(part[-1][2])))
+                pos = part[-1][1]
                 break
-            i += 1
         return out
+
+    def _starts(self) -> re.Pattern:
+        if self._starts_re is None:
+            words = sorted(self.heads, key=len, reverse=True)
+            self._starts_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+        return self._starts_re
+
+
+_WORDCHAR = re.compile(r"\w")
+
+
+def _bare(word: str) -> str:
+    return word.removesuffix("'s").removesuffix("’s")

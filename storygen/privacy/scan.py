@@ -29,7 +29,7 @@ import re
 from pathlib import Path
 
 from ..cache import cache_root, read_hashes, write_hashes
-from ..model import Composite, Finding, Origin, Project
+from ..model import Composite, Finding, Origin, Project, provenance_ids
 from ..parallel import pmap_shared
 from .detect import code_digest
 from .documents import DOCUMENT_SUFFIXES, document_text
@@ -72,17 +72,8 @@ class OutputScanner:
                     if f.resolved:
                         self.known.add((f.entity, fold_key(f.span)))
         secrets = self.guard.knowledge.secrets()
-        for sid in project.sources:
-            secrets.setdefault(sid, "a source id (private provenance)")
-        for ex in project.excerpts.values():
-            secrets.setdefault(ex.id, "an excerpt id (private provenance)")
-            secrets.setdefault(ex.text_hash, "an excerpt text hash (private provenance)")
-        for comp in composites:
-            for seg in comp.excerpt_segments:
-                for value, label in ((seg.excerpt_id, "an excerpt id"), (seg.source_id, "a source id"),
-                                     (seg.text_hash, "an excerpt text hash")):
-                    if value:
-                        secrets.setdefault(value, f"{label} (private provenance)")
+        for value, label in provenance_ids(project, composites).items():
+            secrets.setdefault(value, label)
         self.literals = _literals_for(secrets, self.guard.context.private_values)
         self._secrets = secrets
         # The team's own configured words (site title, theme names) went through the guard

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from ..errors import RenderError
+from ..model import provenance_ids
 from .cache import Cache, digest
 
 _LINK_ATTRS = {"a": ("href",), "link": ("href",), "img": ("src", "srcset"),
@@ -119,14 +120,9 @@ def check_links(out, cache: Cache, base_path: str) -> int:
 
 
 def provenance_tokens(project, composites) -> set[str]:
-    """Every private identifier that must never appear in a published file."""
-    tokens: set[str] = set(project.sources) | set(project.excerpts)
-    for composite in composites:
-        for segment in composite.segments:
-            for value in (segment.excerpt_id, segment.source_id, segment.text_hash):
-                if value:
-                    tokens.add(value)
-    return {t for t in tokens if t}
+    """Every private identifier that must never appear in a published file: the same values
+    the privacy output scan searches for (model.provenance_ids defines them for both)."""
+    return set(provenance_ids(project, composites))
 
 
 _WORD = re.compile(r"[\w-]+")

@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import StorygenError
 from ..model import STATUSES
-from . import edits, writer
+from . import composer, edits, writer
 from .library import SORTS, Query
 from .security import SECURITY_HEADERS, Gate, Keys, Refused, require_csrf
 from .writer import WriteRefused
@@ -43,7 +43,9 @@ class Studio:
             Route("/library", self.library),
             Route("/excerpts/{excerpt_id}", self.excerpt),
             Route("/stories", self.stories),
+            Route("/compose", self.compose, methods=["GET", "POST"]),
             Route("/stories/{slug}", self.story),
+            Route("/stories/{slug}/edit", self.compose, methods=["GET", "POST"]),
             Route("/excerpts/{excerpt_id}/flags", self.save_flags, methods=["POST"]),
             Route("/sources/{source_id}/consent", self.save_consent, methods=["POST"]),
             Route("/stories/{slug}/review", self.save_review, methods=["POST"]),
@@ -113,6 +115,7 @@ class Studio:
         return self.page("story.html", status=_status_of(refusal), title=story.title, nav="stories", story=story,
                          composite=state.composites.get(story.slug), findings=findings,
                          passes=not _stops(findings), file_digest=self.file_digest(story.file),
+                         rules=state.project.config.rules, codes=state.project.codes,
                          saved=request.query_params.get("saved") == "1", refusal=_refusal(refusal))
 
     # --- saving --------------------------------------------------------------
@@ -184,6 +187,56 @@ class Studio:
         change = lambda: edits.set_review(self.workspace.root, story, form.get("digest", ""),  # noqa: E731
                                           status=status, reviewer=form.get("reviewer", "")[:200])
         return await self.save(request, change, self.story, f"/stories/{story.slug}")
+
+    # --- the composer ----------------------------------------------------------
+
+    async def compose(self, request: Request) -> Response:
+        """GET: the composer form. POST: save a new story, or an existing story's changes (composer.py)."""
+        slug = request.path_params.get("slug")
+        if request.method == "GET":
+            return await run_in_threadpool(self.composer_page, request, slug)
+        form = await self.form(request)
+        state, error = await run_in_threadpool(self.state_or_error)
+        if error:
+            return error
+        if slug is not None and state.project.story(slug) is None:
+            return self.page("error.html", status=404, title="No such story", message="Go back to Stories.")
+        try:
+            if slug is None:
+                slug = await run_in_threadpool(composer.new_story, self.workspace, state, form)
+            else:
+                await run_in_threadpool(composer.edit_story, self.workspace, state, slug, form)
+        except StorygenError as refused:
+            return await run_in_threadpool(self.composer_page, request, request.path_params.get("slug"),
+                                           refused, form)
+        return RedirectResponse(f"/stories/{quote(slug, safe='')}?saved=1", status_code=303)
+
+    def composer_page(self, request: Request, slug: str | None, refusal: StorygenError | None = None, form=None):
+        state, error = self.state_or_error()
+        if error:
+            return error
+        story = state.project.story(slug) if slug else None
+        if slug and story is None:
+            return self.page("error.html", status=404, title="No such story", message="Go back to Stories.")
+        if form is not None:                      # a refused save: show what was typed, not the file
+            values = composer.read_form(form, state.project)
+            values["slug"] = form.get("slug", "")
+        elif story is not None:
+            values = {"slug": story.slug, "title": story.title, "summary": story.summary,
+                      "persona": {"name": story.persona.name, "role": story.persona.role,
+                                  "setting": story.persona.setting},
+                      "voice": story.voice, "themes": list(story.themes), "media": list(story.media),
+                      "body": story.body}
+        else:
+            values = {"slug": "", "title": "", "summary": "", "persona": {"name": "", "role": "", "setting": ""},
+                      "voice": "first", "themes": [], "media": list(composer.MEDIA), "body": ""}
+        return self.page("compose.html", status=_status_of(refusal), nav="compose" if story is None else "stories",
+                         title=f"Edit “{story.title}”" if story else "New story", story=story, values=values,
+                         action=f"/stories/{quote(slug, safe='')}/edit" if story else "/compose",
+                         file_digest=self.file_digest(story.file) if story else "",
+                         top_codes=[c for c in state.project.codes.values() if "/" not in c.id],
+                         media=composer.MEDIA, candidates=composer.candidates(state, values["themes"]),
+                         refusal=_refusal(refusal), saved=False)
 
     def stories(self, request: Request) -> Response:
         state, error = self.state_or_error()

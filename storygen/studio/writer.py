@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -119,28 +120,44 @@ def edit_front_matter(text: str, change, *, path: Path | str) -> str:
     raise WriteRefused("the story's front matter is never closed", path=path, line=1)
 
 
+MIRRORED = ("storygen.toml", "narratives", "assets", "templates")    # what the loader reads
+
+
 def validate(root: Path, rel: Path, data: bytes) -> None:
     """Load the project as it would be with `rel` holding `data`; raise the loader's error if any.
 
-    The project is mirrored with symbolic links into a temporary folder (only the folders on
-    the way to `rel` are made, everything else is one link), so nothing is copied and the real
-    project is never touched. Errors name project-relative paths, as the CLI prints them.
+    The loader's inputs are mirrored into a temporary folder inside the project (so on the
+    same file system) with hard links, not symbolic ones: the loader refuses a link that
+    leads out of the project it reads (storygen/paths.py), and a hard link is the file
+    itself, so nothing is copied and the real project is never touched. Errors name
+    project-relative paths, as the CLI prints them.
     """
     root = root.resolve()
-    with tempfile.TemporaryDirectory(prefix="storygen-studio-check-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=".storygen-studio-check-", dir=root) as tmp:
         shadow = Path(tmp)
-        parts = Path(rel).parts
-        here, there = root, shadow
-        for depth, part in enumerate(parts):
-            for entry in os.scandir(here):
-                if entry.name != part:
-                    os.symlink(entry.path, there / entry.name)
-            if depth == len(parts) - 1:
-                (there / part).write_bytes(data)
-            else:
-                (there / part).mkdir()
-                here, there = here / part, there / part
+        for name in MIRRORED:
+            _mirror(root / name, shadow / name)
+        target = shadow / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)          # a hard link: writing through it would change the real file
+        target.write_bytes(data)
         load_project(shadow)
+
+
+def _mirror(source: Path, target: Path) -> None:
+    """Hard-link `source` (a file, or a folder's files) at `target`; copy across file systems.
+    Symbolic links are re-made as they are, so the loader still refuses one that leads out."""
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+    elif source.is_dir():
+        target.mkdir()
+        for entry in os.scandir(source):
+            _mirror(Path(entry.path), target / entry.name)
+    elif source.is_file():
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
 
 
 def write(root: Path, rel: Path | str, expected_digest: str, make_new, *, attempted: str = "") -> bytes:
