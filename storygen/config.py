@@ -155,15 +155,7 @@ def load_config(project_root: Path) -> Config:
             hint="run the command inside your project folder, pass --project DIR, "
                  "or start one with `storygen init DIR`",
         )
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ProjectError(f"not UTF-8 text (byte {exc.start})", path=path,
-                           hint="save the file as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        line = _toml_error_line(str(exc))
-        raise ProjectError(f"not valid TOML: {exc}", path=path, line=line,
-                           hint="check quotes, brackets and `key = value` pairs on that line") from None
+    raw = read_toml(path, "settings")
     config = Config()
     _fill(config, raw, path, prefix="")
     _validate(config, path)
@@ -189,6 +181,25 @@ def setting_line(path: Path, key: str, table: str | None = None) -> int | None:
                 return number
             fallback = fallback or number
     return fallback
+
+
+def read_toml(path: Path, what: str, hint: str = "check quotes, brackets and `key = value` pairs on that line") -> dict:
+    """A project TOML file (storygen.toml, the video theme) parsed, every failure a clean error
+    naming the file and, where TOML says, the line."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"cannot read the {what}: not UTF-8 text (byte {exc.start} cannot be decoded)", path=path,
+                           line=data[: exc.start].count(b"\n") + 1, hint="save the file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError(f"cannot read the {what}: not valid TOML: {exc}", path=path,
+                           line=_toml_error_line(str(exc)), hint=hint) from None
+    except RecursionError:      # tomllib recurses once per nested [ or {: `x = [[[[…` ends here
+        raise ProjectError(f"cannot read the {what}: lists or tables nested too deeply", path=path,
+                           hint="storygen's settings never nest more than two levels; check the brackets") from None
 
 
 def _toml_error_line(message: str) -> int | None:

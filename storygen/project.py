@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass, field, fields as dataclass_fields, replace
 from datetime import date
 from pathlib import Path
 
-from .config import VIDEO_FORMATS, VideoTheme, load_config
+from .config import VIDEO_FORMATS, VideoTheme, load_config, read_toml
 from .errors import ProjectError
 from .model import (MEDIA, STATUSES, VOICES, Code, Consent, Excerpt, Origin, Persona,
                     Picture, Project, Source, Story)
@@ -94,11 +93,7 @@ def read_video_theme(root: Path) -> VideoTheme:
     if not path.is_file():
         return theme
     project_file(root.resolve(), path, VIDEO_THEME)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProjectError(f"cannot read the video theme ({exc})", path=path,
-                           hint="fix the TOML, or delete the file to use the default look") from None
+    raw = read_toml(path, "video theme", hint="fix the TOML, or delete the file to use the default look")
     known = {f.name for f in dataclass_fields(VideoTheme)}
     changes = {}
     for key, value in raw.items():
