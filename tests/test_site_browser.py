@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import sys
 import threading
 from pathlib import Path
@@ -24,15 +23,11 @@ from site_fixture import copy_sample, make_project, make_video  # noqa: E402
 from storygen.outputs import LivePreview  # noqa: E402
 from storygen.site import render_site  # noqa: E402
 
-CHROMIUM = os.environ.get("STORYGEN_CHROMIUM", "/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`"),
-]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--autoplay-policy=no-user-gesture-required", "--mute-audio"]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+from browserkit import AXE_TAGS, BROWSER_MARKS, CHROMIUM  # noqa: E402
+from browserkit import CHROMIUM_ARGS as BASE_ARGS  # noqa: E402
+
+pytestmark = BROWSER_MARKS
+CHROMIUM_ARGS = [*BASE_ARGS, "--autoplay-policy=no-user-gesture-required", "--mute-audio"]
 
 PAGE_TYPES = {
     "home": "",

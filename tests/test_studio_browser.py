@@ -16,15 +16,9 @@ from projectkit import edit, write_project  # noqa: E402
 from storygen.cli import main  # noqa: E402
 from studiokit import running  # noqa: E402
 
-CHROMIUM = os.environ.get("STORYGEN_CHROMIUM", "/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`"),
-]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-dev-shm-usage"]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+from browserkit import AXE_TAGS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+pytestmark = BROWSER_MARKS
 SCREENS = {"library": "/library", "library filtered": "/library?theme=working-together&role=community",
            "excerpt": "/excerpts/S01-01", "stories": "/stories", "story": "/stories/time-to-listen",
            "new story": "/compose", "composer": "/stories/time-to-listen/edit"}

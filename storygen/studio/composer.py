@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -90,18 +89,14 @@ def create(root: Path, rel: Path, path: Path, data: bytes) -> None:
         raise writer.WriteRefused("a story with that page address already exists, so nothing was written",
                                   path=rel, hint="choose another page address, or open the existing story")
     writer.validate(root, rel, data)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = writer.durable_temp(path, data)
     try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
         os.link(tmp, path)
     except FileExistsError:
         raise writer.WriteRefused("a story with that page address already exists, so nothing was written",
                                   path=rel) from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
 
 
 def edit_story(workspace, state, slug: str, form) -> str:

@@ -177,18 +177,29 @@ def write(root: Path, rel: Path | str, expected_digest: str, make_new, *, attemp
     if new == old:
         return old
     validate(root, rel, new)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = durable_temp(target, new)
     try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(new)
-            f.flush()
-            os.fsync(f.fileno())
         os.chmod(tmp, target.stat().st_mode & 0o7777)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return new
+
+
+def durable_temp(target: Path, data: bytes) -> Path:
+    """`data` in a temporary file beside `target`, flushed to disk: the first half of an
+    atomic write (the caller renames or links it into place, and removes it on failure)."""
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
 
 
 def put(mapping, key: str, value, *, after: tuple[str, ...] = ()) -> None:
