@@ -1,43 +1,59 @@
-"""The trie-regex literal matcher storygen used before token look-up (storygen/privacy/literals.py
-until the token rewrite), kept as the reference the new matcher must cover: every place this one
-flags, the new one flags too (tests/test_privacy_fastpaths.py).
+"""A plain regex literal matcher, the reference storygen's token look-up must cover: every
+place this one flags, the product's matcher flags too (tests/test_privacy_fastpaths.py).
 """
 from __future__ import annotations
 
 import re
 
-# The trie, its regex emitter, the word-boundary test, the hit type and the folding of
-# values into search keys are shared with the product, which still uses them for values
-# token look-up cannot take; what is kept here is the old way of matching every value.
-from storygen.privacy.literals import (LiteralHit, _bounded, _emit, _SPACE, _trie, _word_byte,
-                                       _word_char, folded_labels)
-from storygen.privacy.textnorm import fold
+# Written to stand alone: nothing here comes from storygen/privacy/literals.py, the module it
+# checks. Values are matched by one plain alternation, longest first, spaces as any run of
+# whitespace; only the folding of text and values (textnorm) is shared, as the definition of
+# what "the same value" means.
+from dataclasses import dataclass
+
+from storygen.privacy.textnorm import fold, fold_key
 
 
-def _text_units(key: str) -> list:
-    units: list = []
-    for ch in key:
-        if ch == " ":
-            units.append(_SPACE)
-        else:
-            units.append(ch)
-    return units
+@dataclass(frozen=True)
+class LiteralHit:
+    start: int
+    end: int
+    span: str
+    label: str
+
+
+def folded_labels(secrets: dict[str, str]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for value, label in secrets.items():
+        key = fold_key(value).lower()
+        if key:
+            labels.setdefault(key, label)
+    return labels
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _word_byte(b: int) -> bool:
+    return 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122
+
+
+def _bounded(data, start: int, end: int, is_word) -> bool:
+    return (start == 0 or not is_word(data[start - 1])) and (end >= len(data) or not is_word(data[end]))
 
 
 def _text_pattern(keys: list[str]) -> re.Pattern:
-    trie = _trie(_text_units(k) for k in keys)
-    return re.compile(_emit(trie, re.escape, r"\s+"))
+    ordered = sorted(keys, key=len, reverse=True)
+    return re.compile("|".join(r"\s+".join(re.escape(part) for part in k.split(" ")) for k in ordered))
 
 
 def _bytes_pattern(keys: list[str]) -> re.Pattern:
-    variants: list[list] = []
-    for k in keys:
-        variants.append([_SPACE if b == 0x20 else b for b in k.encode("utf-8")])
-        for enc in ("utf-16-le", "utf-16-be"):
-            variants.append(list(k.encode(enc)))
-    trie = _trie(variants)
-    pattern = _emit(trie, lambda b: re.escape(bytes([b])).decode("latin-1"), r"\s+")
-    return re.compile(pattern.encode("latin-1"))
+    variants = []
+    for k in sorted(keys, key=len, reverse=True):
+        variants.append(rb"\s+".join(re.escape(part.encode("utf-8")) for part in k.split(" ")))
+        variants += [re.escape(k.encode(enc)) for enc in ("utf-16-le", "utf-16-be")]
+    return re.compile(b"|".join(variants))
 
 
 class Literals:
