@@ -17,3 +17,13 @@ BROWSER_MARKS = [
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def launch(args=CHROMIUM_ARGS):
+    """A module's headless Chromium, closed after its last test (use as a fixture body)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield instance
+        instance.close()

@@ -129,6 +129,7 @@ def test_local_names_of_wards_centres_and_programmes(text, span):
     "The Family Support Service rang me back.", "Therapy Team sessions helped.", "She was on the admission ward.",
     "The Community Mental Health Team came out.", "Absolutely wonderful service from start to end.",
     "I was referred to CAMHS and then to CBT.", "The NHS was there when we needed it.",
+    "Time team came round on Tuesday.", "We service the boilers every spring.",
 ])
 def test_the_generic_names_of_services_identify_no_one(text):
     assert found(WITH_MODEL, text, "PLACE", "ORG") == []

@@ -23,7 +23,8 @@ from site_fixture import copy_sample, make_project, make_video  # noqa: E402
 from storygen.outputs import LivePreview  # noqa: E402
 from storygen.site import render_site  # noqa: E402
 
-from browserkit import AXE_TAGS, BROWSER_MARKS, CHROMIUM  # noqa: E402
+from browserkit import AXE_TAGS, BROWSER_MARKS  # noqa: E402
+from browserkit import launch  # noqa: E402
 from browserkit import CHROMIUM_ARGS as BASE_ARGS  # noqa: E402
 
 pytestmark = BROWSER_MARKS
@@ -114,12 +115,7 @@ def site_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    yield from launch(CHROMIUM_ARGS)
 
 
 def _axe_problems(browser, base: str, pages: dict[str, str], scheme: str) -> list[str]:

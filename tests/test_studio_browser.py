@@ -16,7 +16,8 @@ from projectkit import edit, write_project  # noqa: E402
 from storygen.cli import main  # noqa: E402
 from studiokit import running  # noqa: E402
 
-from browserkit import AXE_TAGS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from browserkit import AXE_TAGS, BROWSER_MARKS, CHROMIUM_ARGS  # noqa: E402
+from browserkit import launch  # noqa: E402
 
 pytestmark = BROWSER_MARKS
 SCREENS = {"library": "/library", "library filtered": "/library?theme=working-together&role=community",
@@ -41,12 +42,7 @@ def studio(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    yield from launch(CHROMIUM_ARGS)
 
 
 def opened(browser, studio, scheme: str = "light", javascript: bool = True):

@@ -55,8 +55,6 @@ def _national() -> frozenset[str]:
     return frozenset(n.casefold() for n in _lines("national_services.txt"))
 
 
-# Everyday words that open sentences before a kind of service ("Thought course was useful").
-_OPENERS = frozenset("thought thoughts really very so such what this that overall all both some".split())
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\n\"“(]\s*)$")
 
 
@@ -71,8 +69,9 @@ def _distinctive(word: str, dictionary: frozenset[str], first: frozenset[str], t
         return False
     if bare[0].isupper():
         # "Kingsley", "Emerald", "QMC", "C" — but not an everyday word opening a sentence
-        # ("Absolutely wonderful service", "Thought course")
-        return not (initial and low in dictionary and (low.endswith("ly") or low in _OPENERS))
+        # ("Absolutely wonderful service", "Thought course", "Time team came round"): a sentence's
+        # first word is capitalised whatever it is, so its capital says nothing
+        return not (initial and low in dictionary)
     # in lower case: a town, or a first name that is no English word ("mary seacole ward",
     # "mansfield children's centre");
     # other unknown lower-case words are too often product names and typing slips

@@ -21,9 +21,10 @@ from ..cache import cache_root
 from ..context import BuildContext
 from ..model import Composite, Finding, Origin, Project, Story, text_hash
 from . import quasi
-from .detect import ENTITY_RULES, Detector, Hit, Settings
+from .detect import ENTITY_RULES, Hit
 from .literals import Literals
 from .propagate import Propagation
+from .settings import detector_for, privacy_config as _privacy_config, settings_for
 from .private import PrivateKnowledge, SignOff, load_private
 from .textnorm import fold, fold_key
 
@@ -267,50 +268,6 @@ class Guard:
 
     def stale(self) -> list[SignOff]:
         return [s for k, s in sorted(self.knowledge.signoffs.items()) if k not in self.used_signoffs]
-
-
-# --- settings --------------------------------------------------------------------------
-def _privacy_config(project: Project):
-    return getattr(project.config, "privacy", None)
-
-
-def settings_for(project: Project, knowledge: PrivateKnowledge) -> Settings:
-    cfg = _privacy_config(project)
-    from .detect import DEFAULT_THRESHOLDS
-    from .domains import registered_domain
-    thresholds = dict(DEFAULT_THRESHOLDS)
-    thresholds.update(getattr(cfg, "thresholds", {}) or {})
-    domains = list(getattr(cfg, "allowed_domains", []) or [])
-    site = getattr(project.config, "site", None)
-    base = getattr(site, "base_url", "")
-    if base:
-        domain = registered_domain(base)
-        if domain:
-            domains.append(domain)
-    allowed_names = set(knowledge.pseudonyms())
-    real = knowledge.real_keys()
-    for story in project.stories:
-        key = fold_key(story.persona.name)
-        if key and key not in real:
-            allowed_names.add(key)
-            allowed_names.update(p for p in key.split() if p not in real)
-    return Settings(thresholds=thresholds,
-                    context_window=int(getattr(cfg, "context_window", 40)),
-                    allowed_domains=tuple(sorted(set(domains))),
-                    allowed_names=frozenset(allowed_names),
-                    allowed_values=frozenset(fold_key(v) for v in getattr(cfg, "allow_values", []) or []),
-                    names=bool(getattr(cfg, "names", True)),
-                    ner_model=str(getattr(cfg, "ner_model", "") or ""),
-                    quasi=bool(getattr(cfg, "quasi_identifiers", True)))
-
-
-def detector_for(settings: Settings, detectors: dict) -> Detector:
-    """One detector (and so one warm cache) per distinct settings in `detectors`
-    (BuildContext.privacy_detectors)."""
-    key = settings.fingerprint()
-    if key not in detectors:
-        detectors[key] = Detector(settings)
-    return detectors[key]
 
 
 def _at(origin: Origin | None, line: int | None) -> Origin | None:
