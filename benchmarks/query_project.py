@@ -184,11 +184,11 @@ def compare(work: Path, hugo: str | None, n_stories: int = 600, n_sources: int =
     edits = {"query": [], "id": []}
     for i in range(3):
         for which, root in (("query", query), ("id", ids)):
-            _edit(root / edit_file, edit_id, f"Edited{i}")
+            _edit(root / edit_file, edit_id, f"edited{i}")
             edits[which].append(build(which))
     for which, root in (("query", query), ("id", ids)):
         page = (root / "build" / "site" / "stories" / f"story-{first_story:04d}" / "index.html").read_text()
-        assert "Edited2" in page, f"the edit did not reach the {which} project's page"
+        assert "edited2" in page, f"the edit did not reach the {which} project's page"
 
     serve = {"query": [], "id": []}
     previews = {}
@@ -199,9 +199,9 @@ def compare(work: Path, hugo: str | None, n_stories: int = 600, n_sources: int =
         time.sleep(5)
         for i in range(3):
             for which, root in (("query", query), ("id", ids)):
-                edited = _edited((root / edit_file).read_text(encoding="utf-8"), edit_id, f"Previewed{i}")
+                edited = _edited((root / edit_file).read_text(encoding="utf-8"), edit_id, f"previewed{i}")
                 serve[which].append(previews[which].edit(root / edit_file, edited,
-                                                         f"/stories/story-{first_story:04d}/", f"Previewed{i}"))
+                                                         f"/stories/story-{first_story:04d}/", f"previewed{i}"))
     finally:
         for preview in previews.values():
             preview.stop()
