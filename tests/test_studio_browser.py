@@ -22,7 +22,9 @@ from browserkit import launch  # noqa: E402
 pytestmark = BROWSER_MARKS
 SCREENS = {"library": "/library", "library filtered": "/library?theme=working-together&role=community",
            "excerpt": "/excerpts/S01-01", "stories": "/stories", "story": "/stories/time-to-listen",
-           "new story": "/compose", "composer": "/stories/time-to-listen/edit"}
+           "new story": "/compose", "composer": "/stories/time-to-listen/edit",
+           "new story from a draft": "/compose/draft?theme=turning-off-targets",
+           "a draft refused": "/compose/draft?theme=working-together&role=nobody"}
 # STORYGEN_STUDIO_SCREENSHOTS=docs/images: the journeys save the screenshots docs/studio.md shows.
 SHOTS = os.environ.get("STORYGEN_STUDIO_SCREENSHOTS")
 

@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import StorygenError
 from ..model import STATUSES
-from . import composer, edits, writer
+from . import composer, edits, fromdraft, writer
 from .library import SORTS, Query
 from .security import SECURITY_HEADERS, Gate, Keys, Refused, require_csrf
 from .writer import WriteRefused
@@ -44,6 +44,7 @@ class Studio:
             Route("/excerpts/{excerpt_id}", self.excerpt),
             Route("/stories", self.stories),
             Route("/compose", self.compose, methods=["GET", "POST"]),
+            *fromdraft.routes(self),
             Route("/stories/{slug}", self.story),
             Route("/stories/{slug}/edit", self.compose, methods=["GET", "POST"]),
             Route("/excerpts/{excerpt_id}/flags", self.save_flags, methods=["POST"]),
@@ -211,14 +212,17 @@ class Studio:
                                            refused, form)
         return RedirectResponse(f"/stories/{quote(slug, safe='')}?saved=1", status_code=303)
 
-    def composer_page(self, request: Request, slug: str | None, refusal: StorygenError | None = None, form=None):
+    def composer_page(self, request: Request, slug: str | None, refusal: StorygenError | None = None, form=None,
+                      values: dict | None = None, drafted: dict | None = None):
         state, error = self.state_or_error()
         if error:
             return error
         story = state.project.story(slug) if slug else None
         if slug and story is None:
             return self.page("error.html", status=404, title="No such story", message="Go back to Stories.")
-        if form is not None:                      # a refused save: show what was typed, not the file
+        if values is not None:                    # a new story started from `storygen draft` (fromdraft.py)
+            pass
+        elif form is not None:                    # a refused save: show what was typed, not the file
             values = composer.read_form(form, state.project)
             values["slug"] = form.get("slug", "")
         elif story is not None:
@@ -236,7 +240,9 @@ class Studio:
                          file_digest=self.file_digest(story.file) if story else "",
                          top_codes=[c for c in state.project.codes.values() if "/" not in c.id],
                          media=composer.MEDIA, candidates=composer.candidates(state, values["themes"]),
-                         refusal=_refusal(refusal), saved=False)
+                         refusal=_refusal(refusal, "No draft" if drafted is not None else "Not saved"),
+                         saved=False, drafting=fromdraft.choices(state.project) if story is None else None,
+                         drafted=drafted or {})
 
     def stories(self, request: Request) -> Response:
         state, error = self.state_or_error()
@@ -268,10 +274,10 @@ def _status_of(refusal) -> int:
     return 409 if isinstance(refusal, writer.Conflict) else 422
 
 
-def _refusal(refusal) -> dict | None:
+def _refusal(refusal, heading: str = "Not saved") -> dict | None:
     if refusal is None:
         return None
-    return {"message": refusal.format_message(), "on_disk": getattr(refusal, "on_disk", None),
+    return {"heading": heading, "message": refusal.format_message(), "on_disk": getattr(refusal, "on_disk", None),
             "attempted": getattr(refusal, "attempted", None)}
 
 
