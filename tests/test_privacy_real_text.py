@@ -156,10 +156,31 @@ def test_names_in_capitals_initials_lists_and_name_slots(text, name):
     ("The ambulance….best crew ever.", ("URL",)),
     ("Thanks to the Doctors.How kind they were.", ("URL",)),
     ("The sun rose over the car park.", ("PERSON", "PERSON?")),
+    ("I went home. Nobody'd asked me that since my wife… well, since I've been on my own.", ("PERSON",)),
+    ("Everyone'll tell you the same.", ("PERSON",)),
+    ("Kitchen Table", ("PERSON",)),               # a picture's file name, kitchen-table.jpg
 ])
 def test_the_false_flags_real_users_reported_are_gone(text, wrong):
     """Reported as names: Covid, Gran, Responder; as places: Christmas, September; as web addresses."""
     assert found(WITH_MODEL, text, *wrong) == [] and found(LISTS, text, *wrong) == []
+
+
+def test_the_bundled_sample_passes_check_with_the_model(tmp_path):
+    """README line 1 with an English pipeline installed: the sample must still build. The model
+    once read "Nobody'd" and a picture named kitchen-table.jpg as people, and stopped it."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from golden import copy_sample
+
+    from storygen.build import check
+
+    project = copy_sample(tmp_path / "sample")
+    toml = project / "storygen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[privacy]\n", f'[privacy]\nner_model = "{MODEL}"\n', 1)
+                    if "[privacy]\n" in toml.read_text(encoding="utf-8")
+                    else toml.read_text(encoding="utf-8") + f'\n[privacy]\nner_model = "{MODEL}"\n', encoding="utf-8")
+    result = check(project, drafts=True)
+    assert result.privacy.notice is None          # the model ran
+    assert not result.blocking, [f"{f.rule} {f.span}" for f in result.blocking]
 
 
 # --- propagation ---------------------------------------------------------------------------------

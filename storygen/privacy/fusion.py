@@ -22,6 +22,8 @@ grandfather auntie aunty aunt uncle sister brother son daughter husband wife par
 _DETERMINERS = ("the ", "a ", "an ", "my ", "our ", "your ", "their ", "his ", "her ")
 SCORE = 0.75
 _AFTER_ARTICLE = re.compile(r"\b(?:[Tt]he|[Aa]n?|[Tt]his|[Tt]hat)\s+$")
+# "Nobody'd", "Everyone's", "Someone'll": an everyday word with a contraction is still that word
+_CLITIC = re.compile(r"(?:['’](?:s|d|ll|ve|re|m)|n['’]t)$")
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,16 +58,20 @@ def _public(entity: str, span: str, allowed: frozenset[str]) -> bool:
     _towns, regions = places()
     if span in regions:
         return True
-    words = [w.strip(".,'’") for w in key.split()]
+    words = [_CLITIC.sub("", w.strip(".,'’")) for w in key.split()]
     from .facilities import service_words
     if all(w.removesuffix("'s").removesuffix("’s") in service_words() for w in words):
         return True               # "the Family Support Service", "Therapy Team": a kind, not a name
     if entity == "PERSON" and all(w in _KIN_WORDS or w.capitalize() in TITLES for w in words):
         return True
-    first, _surnames, dictionary = lists()
+    first, surnames, dictionary = lists()
     towns, _regions = places()
     if len(words) == 1 and words[0] in dictionary and span not in first and span not in towns:
         return True               # one everyday word: "the Responder", "Breastfeeding" (lists judge these in context)
+    if (entity == "PERSON" and all(w in dictionary for w in words)
+            and not any(w.capitalize() in first or w.capitalize() in surnames or w.capitalize() in towns
+                        for w in words)):
+        return True               # "Kitchen Table" (a picture's file name): everyday words, none ever a name
     if not any(c.isupper() for c in span) and entity != "PLACE":
         # the small model's lower-case people and organisations are mostly ordinary words
         first, surnames, dictionary = lists()
