@@ -58,7 +58,10 @@ def _public(entity: str, span: str, allowed: frozenset[str]) -> bool:
     _towns, regions = places()
     if span in regions:
         return True
-    words = [_CLITIC.sub("", w.strip(".,'’")) for w in key.split()]
+    # numbers say nothing about a name ("Kitchen Table 1600", an image variant's file name)
+    words = [_CLITIC.sub("", w.strip(".,'’")) for w in key.split() if any(c.isalpha() for c in w)]
+    if not words:
+        return True
     from .facilities import service_words
     if all(w.removesuffix("'s").removesuffix("’s") in service_words() for w in words):
         return True               # "the Family Support Service", "Therapy Team": a kind, not a name
@@ -72,6 +75,9 @@ def _public(entity: str, span: str, allowed: frozenset[str]) -> bool:
             and not any(w.capitalize() in first or w.capitalize() in surnames or w.capitalize() in towns
                         for w in words)):
         return True               # "Kitchen Table" (a picture's file name): everyday words, none ever a name
+    if len(words) == 1 and _PRODUCT.fullmatch(span.strip(".,'’")) and not any(
+            _name_word(part) for part in [span, *_CAMEL_PARTS.findall(span)]):
+        return True               # "JavaScript", "PowerPoint": a product; "MaryAnn", "DeShawn" stay
     if not any(c.isupper() for c in span) and entity != "PLACE":
         # the small model's lower-case people and organisations are mostly ordinary words
         first, surnames, dictionary = lists()
@@ -80,12 +86,48 @@ def _public(entity: str, span: str, allowed: frozenset[str]) -> bool:
     return False
 
 
+# One word with a capital inside it after four or more small letters: "JavaScript", "DejaVuSans";
+# not the short prefixes of names ("McKay", "DeShawn", "LaToya").
+_PRODUCT = re.compile(r"[A-Z][a-z]{3,}[A-Z]\w*")
+_CAMEL_PARTS = re.compile(r"[A-Z][a-z]+")
+_WORD = re.compile(r"[^\W\d_]+")
+TITLED_WORDS = 12
+
+
+def _name_word(word: str) -> bool:
+    """A word the lists know as a name: a first name, a town, or a surname that is no everyday word."""
+    first, surnames, dictionary = lists()
+    towns, _regions = places()
+    word = word.strip(".,'’").capitalize()
+    return word in first or word in towns or (word in surnames and word.casefold() not in dictionary)
+
+
+def _titled(text: str) -> bool:
+    """A short text with a capital on every word: a title, a heading, or a file name made into
+    words ("Pagefind Worker", from pagefind-worker.js). The capitals there say nothing."""
+    words = _WORD.findall(text)
+    return 0 < len(words) <= TITLED_WORDS and all(w[0].isupper() for w in words)
+
+
+def _only_capitals_say_so(span: str) -> bool:
+    """In a titled text: the span holds no name the lists know and is not one unknown word
+    ("Thank You Thandiwe" keeps its name; "Pagefind Worker", "DejaVuSans Bold" are not people)."""
+    words = _WORD.findall(span)
+    if any(_name_word(w) for w in words):
+        return False
+    _first, _surnames, dictionary = lists()
+    return not (len(span.split()) == 1 and span.strip(".,'’").casefold() not in dictionary)
+
+
 def model_hits(text: str, ents, settings):
     """The model's entities in folded `text` as raw detector hits (entity, start, end, score, detail)."""
+    titled = _titled(text)
     for entity, start, end in ents:
         start, end = _trim(text, start, end)
         if end <= start:
             continue
+        if titled and _only_capitals_say_so(text[start:end]):
+            continue              # the model read every capital as a name
         if _public(entity, text[start:end], settings.allowed_names):
             continue
         if entity == "PERSON" and _AFTER_ARTICLE.search(text, 0, start):
