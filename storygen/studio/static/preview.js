@@ -98,7 +98,10 @@
       const last = status.lines.length ? ": " + status.lines[status.lines.length - 1] : "";
       text.textContent = status.seconds + " s so far" + last;
       if (status.state === "running") setTimeout(tick, 700);
-      else location.replace("/stories#publish");     // the result, as the server shows it
+      else {                                          // the result, as the server shows it
+        history.replaceState(null, "", "/stories#publish");
+        location.reload();
+      }
     };
     tick();
   };
