@@ -16,7 +16,7 @@ from .config import VIDEO_FORMATS, VideoTheme, load_config, read_toml
 from .errors import ProjectError
 from .model import (MEDIA, STATUSES, VOICES, Code, Consent, Excerpt, Origin, Persona,
                     Picture, Project, Source, Story)
-from .paths import inside, project_file
+from .paths import inside, project_file, refuse_linked_folders
 from .yamlfile import Fields, Map, Seq, TreeMemory, load_yaml, read_text
 
 # What counts as a project input, answered once: every file under the project except in
@@ -227,6 +227,7 @@ def _read_excerpts(reading: _Reading, folder: Path, sources: dict[str, Source],
     excerpts: dict[str, Excerpt] = {}
     if not folder.is_dir():
         return excerpts
+    refuse_linked_folders(folder, reading.bounds or reading.root, lambda path: relative(reading.root, path))
     for path in sorted(folder.rglob("*.yaml")):
         rel = relative(reading.root, path)
         project_file(reading.bounds, path, rel)
