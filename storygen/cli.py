@@ -1,6 +1,7 @@
 """The `storygen` command. Each command parses its options and calls one function.
 
-Exit codes: 0 ok · 1 check findings (the build refused to publish) · 2 bad input or usage.
+Exit codes: 0 ok · 1 check findings (the build refused to publish) · 2 bad input or usage ·
+130 stopped by Ctrl+C, 143 by SIGTERM.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__, outputs
-from .errors import EXIT_BAD_INPUT, EXIT_FINDINGS, from_os_error
+from .errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_SIGNAL_BASE, from_os_error
 from .model import MEDIA
 
 project_option = click.option(
@@ -41,8 +42,24 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except OSError as exc:
             raise from_os_error(exc) from None
+        except KeyboardInterrupt as stop:
+            # click would print "Aborted!" and exit 1, the code for findings
+            import signal
+
+            signum = getattr(stop, "signum", signal.SIGINT)
+            click.echo(f"storygen: stopped ({signal.Signals(signum).name}) before finishing; files it was "
+                       f"writing were removed and earlier output is as it was", err=True)
+            raise click.exceptions.Exit(EXIT_SIGNAL_BASE + signum) from None
         finally:
             restore()
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl+C's KeyboardInterrupt would be, so the same clean-up runs."""
+
+    def __init__(self, signum: int):
+        super().__init__()
+        self.signum = signum
 
 
 def _stop_cleanly_on_sigterm():
@@ -58,7 +75,7 @@ def _stop_cleanly_on_sigterm():
     import threading
 
     def interrupt(signum, frame):
-        raise KeyboardInterrupt
+        raise Stopped(signum)
 
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
@@ -77,7 +94,7 @@ def main():
       storygen check          see what is wrong before anything is published
       storygen build          write the site and videos into build/
       storygen serve          preview the site in your browser as you edit
-    Every command has --help. Exit codes: 0 ok, 1 findings, 2 bad input.
+    Every command has --help. Exit codes: 0 ok, 1 findings, 2 bad input, 130 stopped.
     """
 
 

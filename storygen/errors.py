@@ -14,6 +14,9 @@ import click
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
+# Stopped by Ctrl+C or SIGTERM: 128 + the signal's number, as a shell reports it (130, 143),
+# so a script can tell "stopped" from "found problems".
+EXIT_SIGNAL_BASE = 128
 
 
 class StorygenError(click.ClickException):
