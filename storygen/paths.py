@@ -9,9 +9,12 @@ that names the setting or file and never quotes what lies outside.
   or None when it leads outside (absolute, `..`, or a link out).
 - `project_file(root, path, shown)`: a file the loader is about to read: inside the project,
   a regular file (not a pipe or device, which would hang or never end) and not huge.
+- `refuse_linked_folders(folder, root, shown)`: a folder the loader searches holds no link to
+  a folder (a search skips them without a word, so excerpts there would silently go missing).
 """
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -42,9 +45,9 @@ def inside(base: Path, value: str) -> Path | None:
 def project_file(root: Path | tuple[Path, ...], path: Path, shown: Path | str) -> None:
     """Refuse a project file that is a link out of the project, not a plain file, or too big.
 
-    `root` is the resolved project root, or several (a mirror of a project made of links, as
-    the studio validates an edit in, and the project it mirrors); `shown` is the path errors name. Nothing of the
-    file's content is read here, so an error never quotes a file outside the project.
+    `root` is the resolved project root (or several folders a file may lie in); `shown` is the
+    path errors name. Nothing of the file's content is read here, so an error never quotes a
+    file outside the project.
     """
     try:
         real = path.resolve(strict=True)
@@ -62,3 +65,27 @@ def project_file(root: Path | tuple[Path, ...], path: Path, shown: Path | str) -
         raise ProjectError(f"is {info.st_size / 1024 / 1024:.0f} MB; storygen reads project text files "
                            f"up to {MAX_TEXT_BYTES // 1024 // 1024} MB", path=shown,
                            hint="split it into several files (one excerpts file per interview)")
+
+
+def refuse_linked_folders(folder: Path, root: Path | tuple[Path, ...], shown) -> None:
+    """Refuse a link to a folder anywhere under `folder`; `shown(path)` is the path errors name.
+
+    The loader's searches do not follow links to folders (one could lead anywhere, or back to
+    itself), so without this check the excerpts in a linked folder would quietly be left out.
+    Nothing inside the linked folder is read or named.
+    """
+    for top, dirs, _files in os.walk(folder):
+        for name in sorted(dirs):
+            path = Path(top) / name
+            if not path.is_symlink():
+                continue
+            try:
+                real = path.resolve(strict=True)
+                outside = not any(real.is_relative_to(r) for r in (root if isinstance(root, tuple) else (root,)))
+            except (OSError, RuntimeError):
+                raise ProjectError("is a broken or looping link", path=shown(path),
+                                   hint="remove the link, or replace it with the folder itself") from None
+            where = "outside the project" if outside else "elsewhere in the project"
+            raise ProjectError(f"is a link to a folder {where}; storygen does not read through linked "
+                               "folders, so its files would be left out", path=shown(path),
+                               hint="move or copy the files into this folder instead of linking to them")

@@ -148,12 +148,22 @@ def test_link_out_of_the_project_refused_without_quoting_it(project, secret, fil
         assert "TOP-SECRET" not in result.output
 
 
-def test_linked_folder_of_excerpts_out_of_the_project_is_not_read(project, secret):
-    """Folders are searched without following links, so a broken file out there is never opened."""
+def test_linked_folder_of_excerpts_out_of_the_project_is_refused_unread(project, secret):
+    """A linked folder is named and refused (a search skips it, so its excerpts would quietly go
+    missing); nothing in it is opened, so a broken file out there is never quoted."""
     (secret.parent / "S99.yaml").write_text(f"# {SECRET}\nsource: S01\nexcerpts: [\n")
     (project / "narratives/excerpts/shared").symlink_to(secret.parent, target_is_directory=True)
-    result = cli(project, "check")
-    assert result.exit_code == 0 and "TOP-SECRET" not in result.output, result.output
+    for command in ("check", "build"):
+        result = cli(project, command)
+        refused(result, 2, "narratives/excerpts/shared", "a link to a folder outside the project")
+        assert "TOP-SECRET" not in result.output
+
+
+def test_linked_folder_inside_the_project_is_named_not_skipped(project):
+    (project / "narratives/more").mkdir()
+    (project / "narratives/excerpts/more").symlink_to("../more", target_is_directory=True)
+    refused(cli(project, "check"), 2, "narratives/excerpts/more", "a link to a folder elsewhere in the project",
+            "move or copy the files")
 
 
 @pytest.mark.parametrize("target, needle", [
