@@ -12,7 +12,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from browserkit import AXE_TAGS, BROWSER_MARKS, CHROMIUM_ARGS, launch  # noqa: E402
 from projectkit import edit  # noqa: E402
 from studiokit import running  # noqa: E402
-from test_studio_browser import shot  # noqa: E402
 from test_studio_preview import small_project  # noqa: E402
 
 pytestmark = BROWSER_MARKS
@@ -52,7 +51,6 @@ def test_the_preview_frame_reloads_after_a_save(browser, studio):
         edit(story, "Robin has worked on the front desk for years.", "Robin has worked the late shift for years.")
         frame.get_by_text("Robin has worked the late shift for years.").wait_for(timeout=20000)
         assert page.locator("#preview-status").inner_text().startswith("Reloaded after a change on disk")
-        shot(page, "preview")
     finally:
         edit(story, "Robin has worked the late shift for years.", "Robin has worked on the front desk for years.")
         context.close()
@@ -76,7 +74,6 @@ def test_a_draft_render_shows_progress_then_plays_with_captions(browser, studio)
             return {duration: v.duration, width: v.videoWidth};
         }""")
         assert ready["width"] == 256 and ready["duration"] > 10
-        shot(page, "storyboard")
     finally:
         context.close()
 
@@ -90,7 +87,6 @@ def test_build_the_site_button_shows_progress_then_what_was_published(browser, s
         page.get_by_text("1 story is on the site:").wait_for(timeout=120000)
         assert "build/site/stories/time-to-listen/index.html" in page.locator(".published").inner_text()
         page.locator("#publish").scroll_into_view_if_needed()
-        shot(page, "publish")
     finally:
         context.close()
     assert (studio.studio.workspace.root / "build" / "site" / "stories" / "time-to-listen" / "index.html").is_file()
