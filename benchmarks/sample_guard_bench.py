@@ -32,7 +32,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PROJECT_PARTS = ("storygen.toml", "narratives", "templates", "assets")
+sys.path.insert(0, str(REPO / "tests"))
+from golden import copy_sample  # noqa: E402
 
 
 def checkout(ref: str, dest: Path) -> Path:
@@ -48,13 +49,7 @@ def checkout(ref: str, dest: Path) -> Path:
 
 
 def sample_copy(tree: Path, dest: Path, ner_model: str | None) -> Path:
-    dest.mkdir(parents=True)
-    for name in PROJECT_PARTS:
-        src = tree / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name)
-        elif src.exists():
-            shutil.copy2(src, dest / name)
+    copy_sample(dest, tree)
     if ner_model is not None:
         toml = dest / "storygen.toml"
         text = toml.read_text(encoding="utf-8")

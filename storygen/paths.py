@@ -45,9 +45,9 @@ def inside(base: Path, value: str) -> Path | None:
 def project_file(root: Path | tuple[Path, ...], path: Path, shown: Path | str) -> None:
     """Refuse a project file that is a link out of the project, not a plain file, or too big.
 
-    `root` is the resolved project root, or several (a mirror of a project made of links, as
-    the studio validates an edit in, and the project it mirrors); `shown` is the path errors name. Nothing of the
-    file's content is read here, so an error never quotes a file outside the project.
+    `root` is the resolved project root (or several folders a file may lie in); `shown` is the
+    path errors name. Nothing of the file's content is read here, so an error never quotes a
+    file outside the project.
     """
     try:
         real = path.resolve(strict=True)

@@ -51,18 +51,15 @@ class _Reading:
     # asset reference -> its path inside assets/ (or None: outside), for this load only:
     # a thousand stories share a few pictures, and each resolve is a dozen system calls.
     assets: dict[str, str | None] = field(default_factory=dict)
-    # Where the files read may lie, links resolved (storygen/paths.py): the project, and the
-    # project a mirror of links stands for (`load_project(mirror_of=…)`).
+    # Where the files read may lie, links resolved (storygen/paths.py): the project folder.
     bounds: tuple = ()
 
 
-def load_project(root: Path, *, yaml_trees: dict | None = None, mirror_of: Path | None = None) -> Project:
+def load_project(root: Path, *, yaml_trees: dict | None = None) -> Project:
     """Read and cross-check a whole project. Raises ProjectError on the first problem.
 
     `yaml_trees` is the build context's memory of parsed YAML (BuildContext.yaml_trees):
     files whose text is unchanged since the last load are not parsed again.
-    `mirror_of`: `root` is a mirror of that project made of links (the studio checks an edit
-    so); files may then lie in either, and nowhere else.
     """
     root = root.resolve()
     config = load_config(root)
@@ -70,7 +67,7 @@ def load_project(root: Path, *, yaml_trees: dict | None = None, mirror_of: Path 
     if not base.is_dir():
         raise ProjectError("no narratives/ folder", path=root,
                            hint="create it, or start a project with `storygen init DIR`")
-    bounds = (root,) + ((Path(mirror_of).resolve(),) if mirror_of is not None else ())
+    bounds = (root,)
     reading = _Reading(root, TreeMemory(yaml_trees) if yaml_trees is not None else None, bounds=bounds)
     codes = _read_codebook(root, base / "codebook.yaml", bounds)
     sources = _read_sources(root, base / "sources.yaml", bounds)

@@ -4,11 +4,13 @@ Each shortcut is checked against the slow computation it replaces, on texts writ
 these tests (none from the dev set)."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from storygen.privacy import ner, quasi
+from storygen.privacy import engine, facilities, names, ner, patterns, propagate, quasi
 from storygen.privacy.detect import Detector, Settings
 from storygen.privacy.propagate import Propagation, _plain
 from storygen.privacy.textnorm import fold
@@ -112,3 +114,221 @@ def test_propagation_from_first_words_finds_what_reading_every_word_finds():
     ]
     for text in texts:
         assert prop.find(text) == _find_word_by_word(prop, text), text
+
+
+# -- throughput, round two (issue 11: lists and patterns only, 2,000 excerpts/s) ------------
+# Words and characters that the shortcuts below turn on, for generated text: the words the
+# patterns look for, capitals, clitics, hyphens, newlines, and the letters that match
+# others under re.IGNORECASE (the Kelvin sign, the long s, the dotted and dotless i).
+WORDS = ("Sarah Zebedee JESS JB OT the a and to thank you Thanks so much my sister her keyworker staff member "
+         "was called named I'm it was who said Ward ward unit centre house Emerald Kingsley C block Sure Start "
+         "Home-Start QMC R.V.I. admitted to at in aged 47 age of turned forty years old 12 born in 1984 she's "
+         "inquiry fire the only head of Larkspur O'Neill Rose Mr Dr Nurse Jo's Nobody'd team Quarry Lane "
+         "Centre Sutton Coldfield west bridgford Oakfield Housing Association").split()
+PIECES = st.one_of(st.sampled_from(WORDS), st.sampled_from([" ", " ", ", ", ". ", "\n", " - ", "-", "'", "’", "(",
+                                                            "\u212a", "\u017f", "\u0130", "\u0131", "é", "2"]),
+                   st.text(max_size=3))
+GENERATED = st.lists(PIECES, max_size=40).map("".join)
+
+
+def _find_names_slow(text: str, allowed: frozenset[str] = frozenset()):
+    """names._find_names as it was: every word visited in turn, names._CLITIC tried on each."""
+    first, surnames, words = names.lists()
+    towns, regions = names._places_that_are_not_names()
+    toks = []
+    for m in names._TOKEN.finditer(text):
+        tok, start, end = m.group(), m.start(), m.end()
+        clitic = names._CLITIC.search(tok)
+        if clitic and clitic.start() > 0:       # "Sarah's", "Nobody'd": look up the word itself
+            tok, end = tok[:clitic.start()], start + clitic.start()
+        toks.append((tok, start, end))
+    i = 0
+    while i < len(toks):
+        tok, start, end = toks[i]
+        before = text[max(0, start - 40):start]
+        if tok.isupper() and len(tok) > 1 and tok not in names._NOT_NAMES:
+            # In capitals: a listed first name that is no English word ("JESS", "SAVE PHIL"), or
+            # initials in a job-title slot ("staff member JB").
+            word = tok.capitalize()
+            if ((word in first and tok.lower() not in words and word not in towns)
+                    or (names._INITIALS.fullmatch(tok) and names._ROLE_BEFORE.search(before))):
+                if tok.casefold() not in allowed:
+                    yield "PERSON", start, end, 0.7, "list" if word in first else "cue"
+            i += 1
+            continue
+        if not names._capitalised(tok) or tok in names._NOT_NAMES:
+            i += 1
+            continue
+        prev = toks[i - 1][0] if i else ""
+        after = text[end:end + 12]
+        titled = prev.rstrip(".") in names.TITLES and text[toks[i - 1][2]:start].strip(". ") == ""
+        unknown = tok.lower() not in words and tok not in towns and tok not in regions
+        listed = tok in first or tok in surnames
+        via = ""
+        if titled or names._CUE.search(before) or names._STRONG_BEFORE.search(before) or names._ROLE_BEFORE.search(before) \
+                or (names._STRONG_AFTER.match(after) and names._IT_WAS.search(before)) \
+                or (tok in first and names._THANKS_BEFORE.search(before)):
+            # Strong syntax: a person slot. Even an everyday word is a name here ("my sister Precious").
+            via = "list" if listed else "cue"
+        elif tok in first and tok not in towns and tok not in regions:
+            ambiguous = tok.lower() in words
+            if not ambiguous:
+                via = "list"
+            else:
+                nxt = toks[i + 1][0] if i + 1 < len(toks) else ""
+                gap = text[end:toks[i + 1][1]] if i + 1 < len(toks) else ""
+                supported = (gap == " " and nxt[:1].isupper() and (nxt in surnames or nxt.lower() not in words
+                                                                   or len(nxt) == 1)) \
+                    or (gap == " " and nxt in names._SPEECH)
+                if supported or not names._sentence_start(text, start):
+                    via = "list"
+        elif unknown and prev.lower() not in names._ARTICLES and (names._WEAK_BEFORE.search(before) or names._WEAK_AFTER.match(after)):
+            # A word no dictionary knows, in a place people are named: "I asked Dafydd", "Tendai said".
+            via = "list" if listed else "cue"
+        elif unknown and not names._sentence_start(text, start) and i + 1 < len(toks):
+            # Two unknown capitalised words mid-sentence: "then Bronwen Wiśniewski from housing".
+            nxt, ns, _ne = toks[i + 1]
+            if text[end:ns] == " " and names._capitalised(nxt) and (nxt in surnames or nxt.lower() not in words) \
+                    and nxt not in towns and nxt not in regions and nxt not in names._NOT_NAMES:
+                via = "list" if listed or nxt in surnames else "cue"
+        if not via:
+            i += 1
+            continue
+        # Extend over a following surname-like token ("Sarah Holloway", "Mrs Okafor-Reid").
+        j = i
+        while j + 1 < len(toks):
+            nxt, ns, ne = toks[j + 1]
+            initial = len(nxt) == 1 and nxt.isupper() and nxt != "I"      # "Jon P"
+            if text[toks[j][2]:ns] != " " or not (names._capitalised(nxt) or initial) or nxt in names._NOT_NAMES:
+                break
+            if nxt in surnames or (nxt not in towns and nxt.lower() not in words and nxt not in regions) \
+                    or (len(nxt) == 1 and nxt.isupper() and nxt != "I"):
+                j += 1
+            else:
+                break
+        if names._names_a_thing(toks, j, text):
+            i = j + 1         # "Oakfield Housing Association", "Brierley Ward": R6/R7, not a person
+            continue
+        span_start = toks[i - 1][1] if titled else start
+        span_end = toks[j][2]
+        name_only = text[start:span_end]
+        if name_only.casefold() not in allowed and tok.casefold() not in allowed:
+            yield "PERSON", span_start, span_end, (0.9 if via == "cue" else 0.7), via
+        i = j + 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(GENERATED)
+def test_names_visiting_only_capitalised_words_finds_what_visiting_every_word_finds(text):
+    assert list(names._find_names(text)) == list(_find_names_slow(text))
+    assert list(names._find_names(text, frozenset({"sarah", "jb"}))) == list(_find_names_slow(text, frozenset({"sarah", "jb"})))
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_names_fast_loop_on_written_text(text):
+    assert list(names._find_names(text)) == list(_find_names_slow(text))
+
+
+_LOOKAHEAD = re.compile(r"\(\?=\[[^\]]*\]\)")
+FIRST_LETTER_PATTERNS = [names._CUE, names._STRONG_BEFORE, names._ROLE_BEFORE, names._THANKS_BEFORE, names._IT_WAS,
+                         names._WEAK_BEFORE, quasi.UNIQUE, quasi.EVENT, facilities._KIND, facilities._programmes()]
+
+
+def _plain_pattern(rx: re.Pattern) -> re.Pattern:
+    plain = _LOOKAHEAD.sub("", rx.pattern)
+    assert plain != rx.pattern, rx.pattern[:40]          # the shortcut is there to test
+    return re.compile(plain, rx.flags)
+
+
+@settings(max_examples=300, deadline=None)
+@given(GENERATED)
+def test_first_letter_lookaheads_change_no_match(text):
+    for rx in FIRST_LETTER_PATTERNS:
+        plain = _plain_pattern(rx)
+        assert [m.span() for m in rx.finditer(text)] == [m.span() for m in plain.finditer(text)], rx.pattern[:40]
+        for end in range(0, len(text) + 1, 3):      # names.py searches the 40 characters before a word
+            window = text[max(0, end - 40):end]
+            assert bool(rx.search(window)) == bool(plain.search(window)), (rx.pattern[:40], window)
+
+
+def test_first_letters_refuses_an_alternative_that_may_begin_otherwise():
+    from storygen.privacy.rx import first_letters
+
+    assert first_letters("inquiry|in court|murder(?:ed)?") == "(?=[im])"
+    for bad in ("(?:was )?called", "['’]?s", "s?he", r"\d+ years"):
+        with pytest.raises(ValueError):
+            first_letters(bad)
+
+
+@settings(max_examples=500, deadline=None)
+@given(GENERATED, st.data())
+def test_reading_back_from_a_facility_word_matches_the_forward_search(text, data):
+    pos = data.draw(st.integers(0, len(text)))
+    m = facilities._WORD_BEFORE.search(text, 0, pos)
+    assert facilities._word_before(text, pos) == ((m.start(1), m.group(1)) if m else None)
+    assert facilities._after_sentence_end(text, pos) == (facilities._SENTENCE_END.search(text, 0, pos) is not None)
+
+
+@pytest.mark.parametrize("text", TEXTS + ["Kingsley \nward and Emerald -\nunit", "\nward", " -ward", "a_b.c ward",
+                                          "x _.Kingsley ward", "end. \n\t Bracken House"])
+def test_facility_hits_on_written_text_read_back_as_forward(text):
+    for pos in range(len(text) + 1):
+        m = facilities._WORD_BEFORE.search(text, 0, pos)
+        assert facilities._word_before(text, pos) == ((m.start(1), m.group(1)) if m else None)
+        assert facilities._after_sentence_end(text, pos) == (facilities._SENTENCE_END.search(text, 0, pos) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(GENERATED)
+def test_the_age_precheck_drops_no_age(text):
+    assert list(patterns.ages(text)) == list(patterns.ages(text, precheck=False))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(WORDS + ["kings", "king", "kingsley", "o'neill", "o", "neill", "rose", "ro"]),
+                min_size=1, max_size=12), GENERATED)
+def test_the_letter_tree_of_first_words_matches_the_longest_first_alternation(words, text):
+    heads = {w.casefold() for w in words}
+    longest_first = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(heads, key=len, reverse=True)) + r")\b")
+    tree = re.compile(r"\b" + propagate._trie(heads) + r"\b")
+    plain = propagate._plain(text)
+    assert [m.span() for m in tree.finditer(plain)] == [m.span() for m in longest_first.finditer(plain)]
+
+
+def _min_digits(parsed) -> int:
+    """The fewest 0-9 characters any match of a parsed pattern holds (\\d counted as one)."""
+    import re._parser as p
+
+    digit_items = lambda items: bool(items) and all(          # noqa: E731
+        (op is p.LITERAL and chr(av).isdigit()) or (op is p.RANGE and chr(av[0]) >= "0" and chr(av[1]) <= "9")
+        or (op is p.CATEGORY and av is p.CATEGORY_DIGIT) for op, av in items)
+    total = 0
+    for op, av in parsed:
+        if op is p.LITERAL:
+            total += chr(av) in "0123456789"
+        elif op is p.IN:
+            total += digit_items(av)
+        elif op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT):
+            total += av[0] * _min_digits(av[2])
+        elif op is p.SUBPATTERN:
+            total += _min_digits(av[-1])
+        elif op is p.BRANCH:
+            total += min(_min_digits(b) for b in av[1])
+    return total
+
+
+def test_presidio_digit_minimums_hold_for_the_installed_patterns():
+    """engine._MIN_DIGITS skips a recognizer on an ASCII text with fewer digits: each must
+    be at most the fewest digits any of its installed patterns can match."""
+    import re._parser as p
+
+    seen = set()
+    for recognizer in engine._recognizers():
+        (entity,) = recognizer.supported_entities
+        if entity not in engine._MIN_DIGITS:
+            continue
+        seen.add(entity)
+        fewest = min(_min_digits(p.parse(pattern.regex, re.I)) for pattern in recognizer.patterns)
+        assert fewest >= engine._MIN_DIGITS[entity] > 0, (entity, fewest)
+    assert seen == set(engine._MIN_DIGITS)
+    assert _min_digits(p.parse(r"(?:a|\d)\d{2}[0-9]?")) == 2 and _min_digits(p.parse(r"[A-Z9]{5}")) == 0

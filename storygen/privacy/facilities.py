@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from importlib import resources
 
 from .names import lists, places
+from .rx import first_letters
 
 QHit = tuple[str, int, int, float]
 
@@ -25,7 +26,8 @@ PLACE_KINDS = ("ward wards unit units centre center centres house hospital infir
                "school academy block court lodge hall home").split()
 ORG_KINDS = ("team group service services project programme program club session sessions class course "
              "network hub pathway").split()
-_KIND = re.compile(rf"\b(?:{'|'.join(PLACE_KINDS + ORG_KINDS)})\b(?: [A-Z0-9]\b)?", re.I)
+_KINDS = "|".join(PLACE_KINDS + ORG_KINDS)
+_KIND = re.compile(rf"\b{first_letters(_KINDS)}(?:{_KINDS})\b(?: [A-Z0-9]\b)?", re.I)
 _WORD_BEFORE = re.compile(r"([^\W_][\w'’&.]*)([ -])$")
 _ACRONYM_AFTER = re.compile(r"\b(?:at|in|into|to|from|the|admitted to|transferred to|moved to)\s+"
                             r"((?:[A-Z]\.){2,5}|[A-Z]{2,5})(?=[\s,.;:!?)]|$)")
@@ -47,7 +49,7 @@ def _programmes() -> re.Pattern:
     names = sorted(_lines("programmes.txt"), key=len, reverse=True)
     alternation = "|".join(re.escape(n).replace(r"\ ", r"[\s-]?").replace(r"\-", r"[\s-]?")
                            .replace("'", "['’]?") for n in names)
-    return re.compile(rf"\b(?:{alternation})\b", re.I)
+    return re.compile(rf"\b{first_letters('|'.join(names))}(?:{alternation})\b", re.I)
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,6 +58,37 @@ def _national() -> frozenset[str]:
 
 
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\n\"“(]\s*)$")
+_ENDS_SENTENCE = frozenset('.!?:;"“(')
+_IN_WORD = frozenset("_'’&.")
+
+
+def _word_before(text: str, pos: int) -> tuple[int, str] | None:
+    """(start, word) of `_WORD_BEFORE.search(text, 0, pos)`: the word before a space or
+    hyphen that ends at `pos`. Read backwards from `pos`, not forwards from the text's
+    start (that search costs the whole text each time, for every word walked back);
+    test_privacy_speed_paths.py checks the two agree."""
+    end = pos - 1
+    if end >= 0 and text[end] == "\n":
+        end -= 1              # "$" matches before a final newline too
+    if end < 1 or text[end] not in " -":
+        return None
+    i = end
+    while i > 0 and (text[i - 1].isalnum() or text[i - 1] in _IN_WORD):
+        i -= 1                # the run of [\w'’&.] before the space ...
+    for k in range(i, end):
+        if text[k].isalnum():  # ... from its first letter or digit ([^\W_])
+            return k, text[k:end]
+    return None
+
+
+def _after_sentence_end(text: str, pos: int) -> bool:
+    """`_SENTENCE_END.search(text, 0, pos) is not None`, read backwards from `pos`."""
+    if pos == 0:
+        return True
+    j = pos
+    while j > 0 and text[j - 1].isspace():
+        j -= 1
+    return (j > 0 and text[j - 1] in _ENDS_SENTENCE) or "\n" in text[j:pos]
 
 
 def _distinctive(word: str, dictionary: frozenset[str], first: frozenset[str], towns: frozenset[str],
@@ -87,22 +120,21 @@ def facility_hits(text: str) -> Iterator[QHit]:
     for kind in _KIND.finditer(text):
         start, names, pos, tentative = kind.start(), 0, kind.start(), None
         for _ in range(MAX_WORDS):
-            m = _WORD_BEFORE.search(text, 0, pos)
-            if not m:
+            found = _word_before(text, pos)
+            if not found:
                 break
-            word = m.group(1)
+            word_start, word = found
             if word.casefold() in ("a", "an", "the", "on", "in", "at", "to", "of", "and", "from", "for", "with"):
                 break
-            verdict = _distinctive(word, dictionary, first, towns,
-                                   _SENTENCE_END.search(text, 0, m.start(1)) is not None)
+            verdict = _distinctive(word, dictionary, first, towns, _after_sentence_end(text, word_start))
             if verdict is None:
-                tentative = m.start(1)
+                tentative = word_start
             elif verdict:
                 names += 1
-                start = m.start(1)
+                start = word_start
             elif word.casefold().strip("'’s") not in service_words():
                 break                           # an ordinary word ends the name: "helped me on ward"
-            pos = m.start(1)
+            pos = word_start
         if names:
             if tentative is not None:
                 start = min(start, tentative)

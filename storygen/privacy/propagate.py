@@ -128,9 +128,34 @@ class Propagation:
 
     def _starts(self) -> re.Pattern:
         if self._starts_re is None:
-            words = sorted(self.heads, key=len, reverse=True)
-            self._starts_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+            self._starts_re = re.compile(r"\b" + _trie(self.heads) + r"\b")
         return self._starts_re
+
+
+def _trie(words) -> str:
+    """The alternation of `words` as a tree of their letters: "king(?:sley|s)?" rather than
+    "kingsley|kings|king". `re` tries an alternation's words one after another at every word
+    boundary; in a tree only the words that share the letters read so far are tried, and
+    at each letter at most one branch can go on. Longer words still come first (a branch
+    before the word that ends at its fork, the optional group greedy), so the same match is
+    found as with the words longest first; test_privacy_speed_paths.py compares them."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}                     # a word ends here
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:                    # a word may end here: the longer ones are tried first
+            return "(?:" + body + ")?"
+        return body
+
+    return "(?:" + pattern(tree) + ")"
 
 
 _WORDCHAR = re.compile(r"\w")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from .facilities import facility_hits
 from .names import lists, places
+from .rx import first_letters
 
 QHit = tuple[str, int, int, float]
 
@@ -28,11 +29,13 @@ _ORG = re.compile(rf"\b{_CAP}(?: (?:of |and |& )?{_CAP}){{0,3}} (?:{_ORG_SUFFIX}
 _DETERMINERS = frozenset("The A An Our My Your Their His Her This That Every Each Local Social".split())
 _PREPOSITION_PLACE = re.compile(r"\b(?:in|from|near|outside|around|round|to|at) ((?:[A-Z][a-z]+)(?: [A-Z][a-z]+)?)\b")
 
-UNIQUE = re.compile(r"\b(?:the only|the first|the last|the one and only|the youngest|the oldest|head of"
-                    r"|director of|lead for|chief executive|chair of|manager of|in charge of|founder of)\b", re.I)
-EVENT = re.compile(r"\b(?:inquiry|inquest|tribunal|court case|in court|trial|prosecuted|prosecution|fire|flood"
-                   r"|explosion|murder(?:ed)?|killed|died|death|suicide|stabbing|was in the (?:paper|papers|news)"
-                   r"|on the news|made the news|front page|headlines|serious case review|scandal)\b", re.I)
+_UNIQUE = (r"the only|the first|the last|the one and only|the youngest|the oldest|head of"
+           r"|director of|lead for|chief executive|chair of|manager of|in charge of|founder of")
+UNIQUE = re.compile(rf"\b{first_letters(_UNIQUE)}(?:{_UNIQUE})\b", re.I)
+_EVENT = (r"inquiry|inquest|tribunal|court case|in court|trial|prosecuted|prosecution|fire|flood"
+          r"|explosion|murder(?:ed)?|killed|died|death|suicide|stabbing|was in the (?:paper|papers|news)"
+          r"|on the news|made the news|front page|headlines|serious case review|scandal")
+EVENT = re.compile(rf"\b{first_letters(_EVENT)}(?:{_EVENT})\b", re.I)
 SPECIAL = {
     "health": re.compile(r"\b(?:cancer|chemo\w*|HIV|AIDS|diabet\w+|depress\w+|anxiety|schizophreni\w+|bipolar"
                          r"|dementia|alzheimer'?s|autis\w+|ADHD|epilep\w+|stroke|MS|multiple sclerosis|pregnan\w+"

@@ -84,6 +84,11 @@ class Workspace:
                     found.append((entry.path, st.st_size, st.st_mtime_ns))
         return tuple(sorted(found))
 
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while the project is loaded or written; the live panel holds it to use the shared guard."""
+        return self._lock
+
     def forget(self) -> None:
         """Reload on the next request (after the studio itself wrote a file)."""
         with self._lock:

@@ -62,11 +62,12 @@ FRAME_TOLERANCE = 1
 
 # --- building -------------------------------------------------------------------
 
-def copy_sample(dest: Path) -> Path:
-    """The repository's sample project, copied to `dest` (also used by other tests and benchmarks)."""
+def copy_sample(dest: Path, tree: Path = REPO) -> Path:
+    """The sample project of `tree` (default: this repository), copied to `dest` (also used by
+    other tests and benchmarks)."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in SAMPLE_PARTS:
-        source = REPO / name
+        source = tree / name
         if source.is_dir():
             shutil.copytree(source, dest / name)
         elif source.is_file():
