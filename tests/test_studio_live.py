@@ -173,3 +173,32 @@ def test_segment_kinds():
     parts = segments.split('## Before\n\nText\n\n{{ excerpt("S01-01") }}\n\n{{ excerpts(codes="a") }}\n\n{# n #}\n')
     assert [(s.kind, s.excerpt_id) for s in parts.segments] == [
         ("heading", ""), ("bridge", ""), ("excerpt", "S01-01"), ("query", ""), ("note", "")]
+
+
+def test_an_unchanged_story_assesses_exactly_as_check_composes_and_judges_it(project):
+    """The panel's allocation (live.Basis) stands in for compose_all's: for every story, unchanged,
+    the panel's composite and rule findings are the ones `storygen check --drafts` makes."""
+    from storygen.compose.rules import check_one
+    from storygen.studio import live
+    from storygen.studio.workspace import Workspace
+
+    (project / "narratives" / "stories" / "a-draft.md").write_text(
+        "---\ntitle: A draft\npersona:\n  name: Sam\nthemes: [working-together]\n---\n"
+        '{{ excerpts(codes=["working-together"], role="staff", count=3) }}\n\n{{ excerpt("S05-02") }}\n')
+    (project / "narratives" / "stories" / "z-draft.md").write_text(
+        "---\ntitle: Z draft\npersona:\n  name: Kim\nthemes: [working-together]\n---\n"
+        '{{ excerpts(codes=["working-together"], count=4) }}\n')
+    workspace = Workspace(project)
+    state = workspace.state()
+    for story in state.project.stories:
+        values = {"title": story.title, "summary": story.summary, "voice": story.voice,
+                  "persona": {"name": story.persona.name, "role": story.persona.role,
+                              "setting": story.persona.setting},
+                  "themes": list(story.themes), "media": list(story.media), "body": story.body}
+        found = live.assess(workspace, state, live.unsaved_story(state.project, story.slug, values))
+        saved = state.composites[story.slug]
+        assert found.composite.segments == saved.segments, story.slug
+        rules = [f for f in state.findings[story.slug] if f.rule.startswith("C")]
+        assert sorted(f.rule for f in found.rules) == sorted(f.rule for f in rules), story.slug
+        assert [f.message for f in found.rules if f.rule != "C10"] == \
+            [f.message for f in check_one(state.project, saved)]

@@ -84,19 +84,59 @@ def unsaved_story(project, slug: str | None, values: dict) -> Story:
     return Story(slug=NEW, status="draft", origin=Origin(composer.STORIES / "(new story).md", 1), **fields)
 
 
+@dataclass
+class Basis:
+    """What every panel of one loaded project shares, worked out once per load (State.derived):
+    the query index, the excerpts each story names and quotes, and compose_all's order."""
+
+    index: SelectionIndex
+    named: dict[str, int]                   # excerpt id -> how many stories name it with excerpt("…")
+    own: dict[str, set[str]]                # story slug -> the ids it names
+    quoted: dict[str, tuple[str, ...]]      # story slug -> the excerpt ids its composite quotes
+    users: dict[str, list[str]]             # excerpt id -> the stories quoting it
+
+    @classmethod
+    def of(cls, workspace, state) -> "Basis":
+        with workspace.lock:
+            basis = state.derived.get("live")
+            if basis is None:
+                project = state.project
+                own = {s.slug: explicit_ids(s) for s in project.stories}
+                quoted = {slug: tuple(dict.fromkeys(s.excerpt_id for s in c.excerpt_segments))
+                          for slug, c in state.composites.items()}
+                users: dict[str, list[str]] = {}
+                for slug in sorted(quoted):
+                    for excerpt_id in quoted[slug]:
+                        users.setdefault(excerpt_id, []).append(slug)
+                named: dict[str, int] = {}
+                for ids in own.values():
+                    for excerpt_id in ids:
+                        named[excerpt_id] = named.get(excerpt_id, 0) + 1
+                basis = state.derived["live"] = cls(SelectionIndex(project), named, own, quoted, users)
+            return basis
+
+    def allocation(self, state, story: Story) -> Allocation:
+        """compose_all's allocation as it stands when `story` (unsaved) comes to be composed:
+        the ids other stories name are kept out of its queries, and the stories composed before
+        it (approved first, then by slug) have taken theirs."""
+        mine = self.own.get(story.slug, set())
+        others = {i for i, n in self.named.items() if n > (i in mine)}
+        # One set for all the other stories: Allocation only asks whether another story names an id.
+        allocation = Allocation(self.index, {"(other stories)": others, story.slug: explicit_ids(story)})
+        place = (not story.approved, story.slug)
+        for slug, ids in self.quoted.items():
+            other = state.composites[slug].story
+            if slug != story.slug and (not other.approved, slug) < place:
+                allocation.commit(ids)
+        return allocation
+
+
 def assess(workspace, state, story: Story) -> Assessment:
     """Compose and check `story` against the loaded project, as `storygen check --drafts` would."""
     project = state.project
     result = Assessment(story)
-    others = {slug: c for slug, c in state.composites.items() if slug != story.slug}
-    named = {s.slug: explicit_ids(s) for s in project.stories if s.slug != story.slug}
-    named[story.slug] = explicit_ids(story)
-    allocation = Allocation(SelectionIndex(project), named)
-    # compose_all's order: approved stories first, then by slug; earlier ones took their excerpts.
-    place = (not story.approved, story.slug)
-    for composite in others.values():
-        if (not composite.story.approved, composite.story.slug) < place:
-            allocation.commit(s.excerpt_id for s in composite.excerpt_segments)
+    basis = Basis.of(workspace, state)
+    allocation = basis.allocation(state, story)
     trace = Trace(story)
     try:
         result.composite = compose(project, story, allocation=allocation, compiled=_compile(story), trace=trace)
@@ -108,8 +148,7 @@ def assess(workspace, state, story: Story) -> Assessment:
     ids = list(dict.fromkeys(s.excerpt_id for s in composite.excerpt_segments))
     if project.config.rules.no_reuse:
         for excerpt_id in ids:
-            users = sorted(slug for slug, c in others.items()
-                           if any(s.excerpt_id == excerpt_id for s in c.excerpt_segments))
+            users = [slug for slug in basis.users.get(excerpt_id, ()) if slug != story.slug]
             if users:
                 result.reuse.append((excerpt_id, users))
                 result.rules.append(Finding(
