@@ -28,6 +28,8 @@ from .memo import Trace, TraceStore, excerpt_digest
 MARK = re.compile("\ue000(\\d+)\ue001")
 HEADING = re.compile(r"^(#{2,4})\s+(.+?)\s*#*\s*$")
 EXPLICIT_ID = re.compile(r"""excerpt\(\s*["']([^"']+)["']""")
+# Paragraphs are split at blank lines (the studio's segment view splits a body the same way).
+BLOCK_BREAK = re.compile(r"\n\s*\n")
 
 
 def story_environment(project: Project | None = None) -> StorySandbox:
@@ -232,7 +234,7 @@ def _error_line(exc: Exception, story: Story) -> int | None:
 
 
 def _segments(rendered: str, picked, project: Project):
-    for block in re.split(r"\n\s*\n", rendered):
+    for block in BLOCK_BREAK.split(rendered):
         block = block.strip()
         if not block:
             continue

@@ -34,6 +34,9 @@ class State:
     problems: list[StorygenError] = field(default_factory=list)   # the outputs' preflight problems
     privacy: object | None = None                    # privacy.GuardReport over every story
     excerpt_findings: dict[str, list[Finding]] = field(default_factory=dict)
+    # What pages work out from this state on first use and keep while it lasts (live.py's
+    # query index and who-quotes-what); dropped with the state when the project reloads.
+    derived: dict = field(default_factory=dict)
 
 
 class Workspace:
@@ -83,6 +86,11 @@ class Workspace:
                     st = entry.stat()
                     found.append((entry.path, st.st_size, st.st_mtime_ns))
         return tuple(sorted(found))
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while the project is loaded or written; the live panel holds it to use the shared guard."""
+        return self._lock
 
     def forget(self) -> None:
         """Reload on the next request (after the studio itself wrote a file)."""
