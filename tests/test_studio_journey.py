@@ -96,6 +96,9 @@ def test_a_new_story_from_the_library_to_the_published_site(browser, tmp_path):
             page.get_by_role("button", name="Render a draft of the 16:9 video").click()
             page.locator("video").wait_for(timeout=120000)
             assert page.locator("track[kind=captions]").count() == 1
+            page.evaluate("document.querySelector('figure.draft-video').scrollIntoView()")
+            page.wait_for_function("[...document.querySelectorAll('img.still')].slice(0, 3)"
+                                   ".every(i => i.complete && i.naturalWidth > 0)")
             shot(page, "storyboard")
 
             # 7. Build the site from the studio.

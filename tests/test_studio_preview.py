@@ -142,8 +142,16 @@ def test_storyboard_shows_each_format_slides_with_timings(project):
     edit(project / "narratives" / "stories" / "time-to-listen.md", "media: [site, video]",
          'media: [site, video]\nvideo_formats: ["16:9", "9:16"]')
     with running(project) as studio:
-        status, _, page = Client(studio).get("/stories/time-to-listen/storyboard")
+        client = Client(studio)
+        status, _, page = client.get("/stories/time-to-listen/storyboard")
+        # each slide as the render draws it, a small picture; none past the last slide
+        slides = page.count('<img class="still" src="/stories/time-to-listen/storyboard/9x16/')
+        status_jpg, headers, _ = client.get(f"/stories/time-to-listen/storyboard/9x16/{slides}.jpg")
+        assert status_jpg == 200 and headers["content-type"] == "image/jpeg"
+        assert client.get(f"/stories/time-to-listen/storyboard/9x16/{slides + 1}.jpg")[0] == 404
+        assert client.get("/stories/time-to-listen/storyboard/7x3/1.jpg")[0] == 404
     assert status == 200, page
+    assert slides > 5
     assert '<h2 id="board-16x9">16:9 video</h2>' in page and '<h2 id="board-9x16">9:16 video</h2>' in page
     # the title card first, on the clock from zero, its words as caption cues
     first = page.split("<tbody>")[1].split("</tr>")[0]

@@ -13,6 +13,7 @@ plays it with its captions. Nothing here is published.
 """
 from __future__ import annotations
 
+import io
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from ..video.formats import format_tag, normalise_format
 from ..videofiles import file_names
 from .security import Refused
 
+THUMB = 240              # the storyboard's slide pictures: pixels on the long side
 DRAFT = "draft"           # the render preset for previews (video/formats.py QUALITIES)
 VIDEO_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store",
                  "content-security-policy": "default-src 'none'; frame-ancestors 'self'"}
@@ -157,6 +159,29 @@ def storyboard(project, composite) -> list[dict]:
     return boards
 
 
+def still(project, composite, fmt: str, number: int) -> bytes | None:
+    """Slide `number` (1-based) of the story's `fmt` video as the render draws it (video/frames
+    slide_still: its card or picture with its words), as a small JPEG; None if there is none."""
+    from PIL import Image
+
+    from ..video.frames import slide_still
+    from ..video.render import Job, build_plan
+    from ..video.slides import Pictures
+
+    cfg = project.config.video
+    job = Job(composite, fmt, cfg.quality, cfg.burn_captions)
+    plan, frame, theme, _mode = build_plan(project, job)
+    if not 1 <= number <= len(plan.slides):
+        return None
+    pictures = Pictures(project.root / "assets", frame, composite.story.slug, cfg.max_upscale)
+    image, _ink = slide_still(plan, number - 1, theme, pictures, job.burn)
+    image = image.convert("RGB")
+    image.thumbnail((THUMB, THUMB), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
 def clock(seconds: float) -> str:
     """Seconds as the storyboard shows them: 1:05.2."""
     minutes, rest = divmod(max(0.0, seconds), 60)
@@ -169,6 +194,7 @@ def routes(studio) -> list[Route]:
     return [
         Route("/stories/{slug}/storyboard", partial(storyboard_page, studio)),
         Route("/stories/{slug}/render", partial(start_render, studio), methods=["POST"]),
+        Route("/stories/{slug}/storyboard/{tag}/{number:int}.jpg", partial(still_file, studio)),
         Route("/render/status", partial(render_status, renderer)),
         Route("/render/files/{name}", partial(render_file, renderer)),
     ]
@@ -210,6 +236,22 @@ async def start_render(studio, request: Request) -> Response:
     if request.headers.get("accept", "").startswith("application/json"):
         return JSONResponse(studio.renderer.current.status(), status_code=202)
     return RedirectResponse(back, status_code=303)
+
+
+async def still_file(studio, request: Request) -> Response:
+    """One slide as drawn; the picture changes with the story, so it is never cached."""
+    state, error = await run_in_threadpool(studio.state_or_error)
+    story = state.project.story(request.path_params["slug"]) if not error else None
+    composite = state.composites.get(story.slug) if story is not None else None
+    try:
+        fmt = normalise_format(request.path_params["tag"])
+        data = await run_in_threadpool(still, state.project, composite, fmt, request.path_params["number"]) \
+            if composite is not None else None
+    except StorygenError:
+        data = None
+    if data is None:
+        return Response("Not found", status_code=404, media_type="text/plain", headers=VIDEO_HEADERS)
+    return Response(data, media_type="image/jpeg", headers=VIDEO_HEADERS)
 
 
 async def render_status(renderer: Renderer, request: Request) -> Response:
