@@ -36,17 +36,8 @@ def generate(root: Path, n_stories: int = 600, n_sources: int = 500, per_source:
     rng = random.Random(2026)
     (root / "narratives" / "stories").mkdir(parents=True)
     (root / "assets" / "images").mkdir(parents=True)
-    (root / "storygen.toml").write_text(
-        '[site]\ntitle = "Benchmark stories"\nbase_url = "https://example.org/bench/"\n'
-        'language = "en-GB"\nauthor = "Benchmark"\n', encoding="utf-8")   # privacy guard on (the default)
     # The codebook's ids are the team's; the spreadsheet names codes by their names, as NVivo would.
-    lines = []
-    for tid, name, colour in sb.THEMES:
-        lines += [f"{tid}:", f"  name: {name}", f"  description: What people said about {name.lower()}.",
-                  f'  colour: "{colour}"', "  codes:"]
-        for sub in sb.SUBS:
-            lines += [f"    {sub}:", f"      name: {sub.capitalize()}", f"      description: About {sub}."]
-    (root / "narratives" / "codebook.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sb.write_settings(root)
     subcodes = [(tid, name, sub) for tid, name, _ in sb.THEMES for sub in sb.SUBS]
     sheet = root.parent / f"{root.name}-excerpts.csv"
     with sheet.open("w", newline="", encoding="utf-8") as out:

@@ -60,22 +60,28 @@ def sentence(rng: random.Random, n: int) -> str:
     return " ".join(words).capitalize() + "."
 
 
+def write_settings(root: Path) -> None:
+    """storygen.toml and the codebook (THEMES, each with SUBS), shared by both benchmark projects."""
+    (root / "narratives").mkdir(parents=True, exist_ok=True)
+    (root / "storygen.toml").write_text(
+        '[site]\ntitle = "Benchmark stories"\nbase_url = "https://example.org/bench/"\n'
+        'language = "en-GB"\nauthor = "Benchmark"\n', encoding="utf-8")   # privacy guard on (the default)
+    lines = []
+    for tid, name, colour in THEMES:
+        lines += [f"{tid}:", f"  name: {name}", f"  description: What people said about {name.lower()}.",
+                  f'  colour: "{colour}"', "  codes:"]
+        for sub in SUBS:
+            lines += [f"    {sub}:", f"      name: {sub.capitalize()}", f"      description: About {sub}."]
+    (root / "narratives" / "codebook.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def generate(root: Path, n_stories: int, n_sources: int, per_source: int, n_images: int = 20) -> dict:
     """Write the project; returns facts the benchmark needs (an excerpt to edit)."""
     rng = random.Random(2026)
     (root / "narratives" / "excerpts").mkdir(parents=True)
     (root / "narratives" / "stories").mkdir(parents=True)
     (root / "assets" / "images").mkdir(parents=True)
-    (root / "storygen.toml").write_text(
-        '[site]\ntitle = "Benchmark stories"\nbase_url = "https://example.org/bench/"\n'
-        'language = "en-GB"\nauthor = "Benchmark"\n', encoding="utf-8")   # privacy guard on (the default)
-    lines = []
-    for order, (tid, name, colour) in enumerate(THEMES, 1):
-        lines += [f"{tid}:", f"  name: {name}", f"  description: What people said about {name.lower()}.",
-                  f'  colour: "{colour}"', "  codes:"]
-        for sub in SUBS:
-            lines += [f"    {sub}:", f"      name: {sub.capitalize()}", f"      description: About {sub}."]
-    (root / "narratives" / "codebook.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_settings(root)
 
     sources = [f"S{i:03d}" for i in range(1, n_sources + 1)]
     half = n_sources // 2

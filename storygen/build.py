@@ -187,7 +187,6 @@ def build(project_root: Path, options: BuildOptions | None = None, *, context: B
                           "(run `storygen check` to see them again)")
     raise_problems(result)
     project, composites = result.project, result.composites
-    scanned = project.config.privacy.enabled
     target.claim()
     with staging(out, cache_folder(project.root, "staging")) as stage:
         folders = {name: out / name for name in outputs.inputs_published(options.only)}
@@ -196,11 +195,11 @@ def build(project_root: Path, options: BuildOptions | None = None, *, context: B
             folders[output.name].mkdir(parents=True, exist_ok=True)
             job = RenderJob(project, composites, folders[output.name], options, folders,
                             memory=context.memory_for(output), timings=timings, progress=progress,
-                            scanned_after=scanned, private=stage / "private")
+                            private=stage / "private")
             with timings.phase(f"render.{output.name}"):
                 result.rendered[output.name] = output.render(job)
         with timings.phase("scan"):
-            scan_findings = _scan(project, composites, [folders[o.name] for o in chosen], result.privacy)
+            scan_findings = _scan(project, composites, [folders[o.name] for o in chosen], result.privacy, context)
         _write_private(project, composites, result, scan_findings, stage / "private")
         if scan_findings:
             for finding in scan_findings:
@@ -232,16 +231,26 @@ def _preview(project_root: Path, options: BuildOptions, context: BuildContext, f
                         live=LivePreview(notices=tuple(notices)))
         with timings.phase(f"render.{output.name}"):
             result.rendered[output.name] = output.render(job)
+    with timings.phase("scan"):
+        # Not the whole output scan (its findings are the banner's notices): the private ids only.
+        from .privacy.ids import scan_ids
+
+        scan_ids([folders[o.name] for o in chosen], result.project, result.composites, context)
     result.notices = notices
     return result
 
 
-def _scan(project: Project, composites: list[Composite], folders: list[Path], report) -> list[Finding]:
-    if not project.config.privacy.enabled:
-        return []
+def _scan(project: Project, composites: list[Composite], folders: list[Path], report,
+          context: BuildContext) -> list[Finding]:
+    """Every file about to be published: the output scan with the privacy guard on (findings);
+    with it off, the private-id search alone (privacy.ids, the same search: raises RenderError)."""
     from . import privacy
+    from .privacy.ids import scan_ids
 
     folders = [f for f in folders if f.is_dir()]
+    if not project.config.privacy.enabled:
+        scan_ids(folders, project, composites, context)
+        return []
     return privacy.scan_output(folders, project, composites, report) if folders else []
 
 

@@ -42,8 +42,7 @@ ON_DISK = (
               "SHA-256 of every input of the artefact: its public data, the site-wide values, every "
               "template, and CODE_VERSION in site/cache.py",
               "rendered pages, share cards, picture variants, Pagefind bundles, each page's links "
-              "(index/links.json), the pages found free of private ids (index/scan.json) and the "
-              "templates last found to compile (index/templates.json)",
+              "(index/links.json) and the templates last found to compile (index/templates.json)",
               "nothing to invalidate: a changed input is a different key. Entries no build used for "
               "7 days are removed (checked at most daily)"),
     CacheSpec("templates", "storygen/compose/assemble.py",
@@ -65,13 +64,14 @@ ON_DISK = (
               "for piper the voice model's path, size and time) and the phrase",
               "one WAV of synthesised speech per caption phrase",
               "a different program, voice, model or phrase is a different key; never pruned"),
-    CacheSpec("privacy", "storygen/privacy/detect.py, guard.py, scan.py",
+    CacheSpec("privacy", "storygen/privacy/detect.py, guard.py, scan.py, ids.py",
               "one file per kind of verdict (storygen/privacy/verdicts.py): `clean-SETTINGS-CODE.txt` "
               "texts found clean, `composites-SETTINGS-CODE.txt` composites found clean, `qi-CODE.txt` "
               "a text's quasi-identifier types; SETTINGS is the guard's settings, CODE a digest of the "
               "detector code and word lists. `files-DIGEST.txt` published files found clean and "
               "`searched-DIGEST.txt` the private values they were searched for; DIGEST covers those "
-              "and every team-given private value",
+              "and every team-given private value. `ids-files.txt` and `ids-searched.txt`: the same "
+              "for the private-id search alone (guard off, serve previews)",
               "hashes of texts, composites and published files found clean, a text's hash with its "
               "quasi-identifier labels, hashes of values searched for (never a text or a span)",
               "a change of settings, code, word lists or private values starts a new file and removes "
@@ -109,15 +109,21 @@ IN_MEMORY = (
               "ahead in a batch, and the clean verdicts loaded from disk",
               "a text is known by its content hash, so an edited text is read again; a change of "
               "settings is another key; lives as long as the context"),
-    CacheSpec("BuildContext.private_values", "storygen/privacy/scan.py",
-              "a hash of every private value the output scan searches for",
+    CacheSpec("BuildContext.private_values", "storygen/privacy/ids.py (for scan.py too)",
+              "a hash of every private value searched for (the private ids; with the guard on, the "
+              "team's private values too)",
               "the compiled matcher (privacy.literals.Literals)",
               "any change to the values (an edit changes a text hash) replaces it; only the latest is kept"),
-    CacheSpec("BuildContext.outputs['site']", "storygen/site/links.py",
-              "the site's cache folder",
-              "the private ids searched for last time and the pages found clean of them "
-              "(a rebuild searches those pages only for ids added since)",
-              "replaced by every build; a page whose inputs changed has a new key"),
+    CacheSpec("BuildContext.id_scan", "storygen/privacy/ids.py",
+              "a published file's kind and bytes (blake2b); a hash of each value searched for",
+              "the `ids-files.txt` and `ids-searched.txt` of the `privacy` folder, loaded once: files "
+              "found free of private ids and the values they were searched for (a rebuild searches "
+              "those files only for the values added since)",
+              "replaced by every scan that passes: only its files are kept; a changed file has a new "
+              "key; a failed scan changes nothing"),
+    CacheSpec("BuildContext.outputs", "storygen/outputs.py (an output's `new_memory`)",
+              "output name", "whatever the output's `new_memory()` made (no built-in output keeps one)",
+              "as the output decides"),
 )
 
 PER_BUILD = (

@@ -26,7 +26,7 @@ class BuildContext:
     composites: dict = field(default_factory=dict)
     compose_basis: tuple | None = None
     # Each output's own memory between builds, by output name (see storygen/outputs.py):
-    # whatever the output's `new_memory()` made, e.g. the site's ids-found-clean record.
+    # whatever the output's `new_memory()` made (no built-in output keeps one today).
     outputs: dict = field(default_factory=dict)
     # How many builds this context has seen (serve's rebuild counter, for messages).
     builds: int = 0
@@ -37,6 +37,9 @@ class BuildContext:
     # The compiled matcher for the private values the output scan searches every file for,
     # by a hash of the values (only the latest is kept: one project at a time).
     private_values: dict = field(default_factory=dict)
+    # The private-id scan's record (storygen.privacy.ids.IdMemory, made on first use): the
+    # published files found clean, by content, and the values they were searched for.
+    id_scan: object | None = None
 
     def memory_for(self, output) -> object | None:
         """The output's memory in this context, made on first use (None if it keeps none)."""

@@ -59,7 +59,6 @@ class RenderJob:
     timings: Timings = field(default_factory=Timings)
     progress: bool = False             # show progress bars on a terminal
     live: LivePreview | None = None    # set when rendering for `storygen serve`
-    scanned_after: bool = False        # the privacy output scan reads every file written, after this
     private: Path | None = None        # build/private/ as staged (never scanned, never published):
                                        # for files that carry provenance; None in a preview
 

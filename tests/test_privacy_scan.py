@@ -367,18 +367,16 @@ def test_page_text_is_read_to_the_end_of_a_very_long_page():
     assert chunks[0].endswith(f"ring {PHONE}") and chunks[1] == "After."
 
 
-def test_both_id_scans_search_for_the_same_private_values(tmp_path):
-    """The site's own id scan (guard off, serve previews) and the privacy output scan read one
-    definition of the private provenance values: every excerpt's text hash included, quoted or not."""
+def test_the_output_scan_searches_for_every_private_id(tmp_path):
+    """The output scan searches for privacy.ids' private values (every excerpt's text hash
+    included, quoted or not), the values the id search uses with the guard off."""
     from privacy_fixtures import make_project
 
-    from storygen.model import provenance_ids
+    from storygen.privacy.ids import private_ids
     from storygen.privacy.scan import OutputScanner
-    from storygen.site.links import provenance_tokens
 
     project, composites = make_project(tmp_path)
-    ids = provenance_ids(project, composites)
-    assert provenance_tokens(project, composites) == set(ids)
+    ids = private_ids(project, composites)
     assert {ex.text_hash for ex in project.excerpts.values()} <= set(ids)
     assert set(project.sources) | set(project.excerpts) <= set(ids)
     scanner = OutputScanner(project, composites)

@@ -324,21 +324,6 @@ def test_missing_image_is_an_asset_error(built, tmp_path):
                     tmp_path / "a", cache_dir=None)
 
 
-def test_provenance_in_a_template_override_is_refused(built, tmp_path):
-    """The output scan catches an id however it got there (here: a careless override)."""
-    project, composites = built["project"], built["composites"]
-    templates = project.root / "templates"
-    templates.mkdir(exist_ok=True)
-    try:
-        (templates / "about.html").write_text(
-            '{% extends "!default/about.html" %}{% block content %}S02-01{{ super() }}{% endblock %}',
-            encoding="utf-8")
-        with pytest.raises(RenderError, match="private identifier 'S02-01'.*about/index.html"):
-            render_site(project, composites, tmp_path / "a", cache_dir=None)
-    finally:
-        (templates / "about.html").unlink()
-
-
 def test_project_templates_override_block_by_block(built, tmp_path):
     project, composites = built["project"], built["composites"]
     templates = project.root / "templates"
@@ -474,27 +459,6 @@ def test_cards_drawn_in_worker_processes_are_identical(monkeypatch):
                            "persona": {"name": "Sam", "role": "support worker", "setting": "a council"},
                            "themes": [{"colour": "#1f6f8b", "name": "x"}]}, "Site") for i in range(MIN_ITEMS)]
     assert pmap(draw_card, inputs) == [draw_card(i) for i in inputs]
-
-
-def test_provenance_scan_searches_unchanged_clean_pages_for_ids_added_since(tmp_path):
-    from storygen.site.cache import Cache
-    from storygen.site.links import scan_provenance
-    from storygen.site.output import Output
-
-    cache = Cache(tmp_path / "cache")
-
-    def site(n: int) -> Output:
-        out = Output(tmp_path / f"site{n}")
-        out.page("stories/a/index.html", "<p>We met S09-04 at the desk.</p>", key="page-a")
-        out.page("stories/b/index.html", "<p>Nothing to see.</p>", key="page-b")
-        return out
-
-    scan_provenance(site(1), {"S01-01"}, cache)                 # clean: remembered
-    scan_provenance(site(2), {"S01-01", "S02-02"}, cache)       # an id added, on no page: clean
-    with pytest.raises(RenderError, match="'S09-04' found in published file stories/a/index.html"):
-        scan_provenance(site(3), {"S01-01", "S02-02", "S09-04"}, cache)
-    with pytest.raises(RenderError, match="S09-04"):          # and again: a failure is never remembered
-        scan_provenance(site(4), {"S09-04"}, cache)
 
 
 def test_pages_rendered_over_several_processes_are_the_pages_one_renders(built, tmp_path, monkeypatch):

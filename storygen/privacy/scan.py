@@ -29,14 +29,15 @@ import re
 from pathlib import Path
 
 from ..cache import cache_root, read_hashes, write_hashes
-from ..model import Composite, Finding, Origin, Project, provenance_ids
+from ..model import Composite, Finding, Origin, Project
 from ..parallel import pmap_shared
 from .detect import code_digest
 from .documents import DOCUMENT_SUFFIXES, document_text
 from .extract import (CAPTION_SUFFIXES, CODE_SUFFIXES, HTML_SUFFIXES, JSON_SUFFIXES, TEXT_SUFFIXES, XML_SUFFIXES,
-                      caption_text, gunzip, html_text, is_fragment, json_strings, page_url, shown_on_page,
+                      caption_text, html_text, is_fragment, json_strings, page_url, shown_on_page,
                       word_run, xml_text)
 from .guard import Guard, GuardFinding, GuardReport, _words
+from . import ids
 from .literals import Literals
 from .media import IMAGE_SUFFIXES, MEDIA_SUFFIXES, TECHNICAL_KEYS, image_metadata, media_metadata
 from .textnorm import fold_key
@@ -72,9 +73,9 @@ class OutputScanner:
                     if f.resolved:
                         self.known.add((f.entity, fold_key(f.span)))
         secrets = self.guard.knowledge.secrets()
-        for value, label in provenance_ids(project, composites).items():
+        for value, label in ids.private_ids(project, composites).items():
             secrets.setdefault(value, label)
-        self.literals = _literals_for(secrets, self.guard.context.private_values)
+        self.literals = ids.matcher(secrets, self.guard.context.private_values)
         self._secrets = secrets
         # The team's own configured words (site title, theme names) went through the guard
         # (guard.project_texts); on the pages they are expected.
@@ -105,7 +106,7 @@ class OutputScanner:
             per_path.append(found)
             if path.is_file():
                 data = path.read_bytes()
-                key = hashlib.blake2b(path.suffix.lower().encode() + b"\0" + data, digest_size=16).hexdigest()
+                key = ids.content_key(path.suffix, data)
                 if key in self.clean_files:
                     # These exact bytes scanned clean under these settings and this private
                     # knowledge, and were searched for every excerpt id and text hash the
@@ -159,8 +160,8 @@ class OutputScanner:
         self._searched_stored = searched
         self.clean_files = set(self._clean_files_stored)
         provenance = {k: v for k, v in self._secrets.items() if k not in team_values}
-        self._searched_now = {_value_hash(k) for k in provenance}
-        unsearched = {k: v for k, v in provenance.items() if _value_hash(k) not in searched}
+        self._searched_now = {ids.value_hash(k) for k in provenance}
+        unsearched = {k: v for k, v in provenance.items() if ids.value_hash(k) not in searched}
         self._unsearched = Literals(unsearched) if unsearched and self.clean_files else None
         self._verified: set[str] = set()       # files clean for every value searched now
 
@@ -177,22 +178,9 @@ class OutputScanner:
 
     def _raw(self, path: Path, rel: Path, data: bytes,
              literals: Literals | None = None) -> tuple[list[Finding], bytes, str, bool]:
-        """Unpack compressed text and search the raw bytes for every private value (or `literals`)."""
-        suffix = path.suffix.lower()
-        out: list[Finding] = []
-        if data[:2] == b"\x1f\x8b":
-            # Compressed text (search-index fragments, .gz files): scan what it unpacks to.
-            unpacked = gunzip(data)
-            if unpacked is not None:
-                data = unpacked
-                suffix = ".json" if unpacked.lstrip()[:1] in (b"{", b"[") else suffix
-                if unpacked.startswith(b"pagefind_dcd"):      # Pagefind fragment: a tag, then JSON
-                    data, suffix = unpacked[len(b"pagefind_dcd"):], ".json"
-        binary = suffix in IMAGE_SUFFIXES or suffix in MEDIA_SUFFIXES or suffix in DOCUMENT_SUFFIXES \
-            or b"\x00" in data[:4096]        # (a PDF's or DOCX's own text is unpacked by privacy.documents)
-        for hit in (literals or self.literals).find_bytes(data, binary=binary):
-            out.append(_finding("R5", rel, hit.span, f"raw bytes: {hit.label}",
-                                _REMOVE_IT))
+        """Search the raw bytes (unpacked) for every private value (or `literals`): privacy.ids."""
+        hits, data, suffix, binary = ids.search_bytes(data, path.suffix, literals or self.literals)
+        out = [_finding("R5", rel, hit.span, f"raw bytes: {hit.label}", _REMOVE_IT) for hit in hits]
         return out, data, suffix, binary
 
     def _file(self, path: Path, rel: Path, data: bytes) -> tuple[list[Finding], list[str] | None]:
@@ -222,9 +210,8 @@ class OutputScanner:
             chunks += document.chunks
             for channel, value in document.technical:
                 out += self._literal_only(value, rel, channel)
-            for channel, part in document.parts:
-                out += [_finding("R5", rel, hit.span, f"{channel}: {hit.label}", _REMOVE_IT)
-                        for hit in self.literals.find_bytes(part, binary=b"\x00" in part[:4096])]
+            out += [_finding("R5", rel, hit.span, f"{channel}: {hit.label}", _REMOVE_IT)
+                    for channel, hit in ids.search_parts(document.parts, self.literals)]
         elif not binary:
             text = data.decode("utf-8", errors="replace")
             if suffix in HTML_SUFFIXES:
@@ -268,7 +255,7 @@ class OutputScanner:
     def _text_hits(self, text: str, names: bool, urls: bool) -> list[tuple[str, str, str, str]]:
         """(rule, span, what, hint) for every private value and blocking detector hit in `text`."""
         out = [("R5", hit.span, hit.label, _REMOVE_IT)
-               for hit in self.literals.find(text)]
+               for hit in ids.search_text(text, self.literals)]
         if " ".join(text.split()) in self.own_chunks:
             return out
         for hit in self.detector.scan(_mask_generated_names(text)):
@@ -283,7 +270,7 @@ class OutputScanner:
 
     def _literal_only(self, text: str, rel: Path, channel: str) -> list[Finding]:
         return [_finding("R5", rel, h.span, f"{channel}: {h.label}", "strip the metadata")
-                for h in self.literals.find(text)]
+                for h in ids.search_text(text, self.literals)]
 
 
 def _scan_one(scanner: OutputScanner, file: tuple[Path, Path]) -> tuple[list[Finding], list[str], list | None]:
@@ -291,11 +278,6 @@ def _scan_one(scanner: OutputScanner, file: tuple[Path, Path]) -> tuple[list[Fin
     path, rel = file
     found, shown = scanner._file(path, rel, path.read_bytes())
     return found, scanner.detector.drain_clean(), shown
-
-
-def _value_hash(value: str) -> str:
-    """What the cache keeps of an excerpt id or text hash it searched for: a hash, not the value."""
-    return hashlib.blake2b(fold_key(value).lower().encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 # A content hash: hex with at least one digit and one letter, any length; or 6–9 digits standing
@@ -334,17 +316,6 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
-
-
-def _literals_for(secrets: dict[str, str], store: dict) -> Literals:
-    """One compiled matcher per distinct set of secrets, kept in `store` (the build context's
-    private_values): a build scans site/ and video/ with the same tens of thousands of values,
-    compiling them takes seconds, and `serve` rebuilds with the same values after most edits."""
-    key = hashlib.sha256(json.dumps(sorted(secrets.items())).encode("utf-8", "surrogatepass")).hexdigest()
-    if key not in store:
-        store.clear()             # keep only the latest: a context builds one project
-        store[key] = Literals(secrets)
-    return store[key]
 
 
 def scan_output(folder: Path | list[Path], project: Project, composites: list[Composite],

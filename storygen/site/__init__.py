@@ -5,7 +5,7 @@ render would stop on that can be known beforehand (slugs, pictures, template
 syntax, an incomplete published video), and `render_job` renders the site into
 its folder (render.py, the pipeline). Modules: public (the privacy boundary:
 composites to plain public data), pages, feeds, cards, images, media (the
-videos), search (Pagefind), links (link check and id scan), env (templates),
+videos), search (Pagefind), links (the link check), env (templates),
 cache (content-addressed), output (the folder being written).
 """
 from __future__ import annotations
@@ -22,7 +22,6 @@ from ..outputs import Output, RenderJob, parts
 from . import images, media
 from .cache import Cache, digest
 from .env import TEMPLATES, make_env, theme_fingerprint
-from .links import ScanMemory
 from .render import SiteStats, check_slugs, default_cache_dir, render_site, story_file
 
 
@@ -112,9 +111,9 @@ def render_job(job: RenderJob) -> SiteStats:
     video_dir = job.folders.get("video")
     return render_site(job.project, job.composites, job.folder, drafts=job.options.drafts,
                        video_dir=video_dir if video_dir is not None and video_dir.is_dir() else None,
-                       live=job.live, timings=job.timings, id_scan=not job.scanned_after, memory=job.memory)
+                       live=job.live, timings=job.timings)
 
 
-OUTPUT = Output(name="site", preflight=preflight, render=render_job, live=True, new_memory=ScanMemory)
+OUTPUT = Output(name="site", preflight=preflight, render=render_job, live=True)
 
 __all__ = ["OUTPUT", "SiteStats", "default_cache_dir", "render_site"]

@@ -1,19 +1,17 @@
-"""Build-time checks on the written site: internal links and anchors, and
-that no private provenance reached a published file.
+"""The build-time check on the written site's internal links and anchors.
 
 A broken internal link is an error naming the page and the link; external
-links are not fetched (a build must not depend on the network).
+links are not fetched (a build must not depend on the network). (That no
+private id reached a published file is checked after every output has
+rendered, by storygen/privacy/ids.py.)
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from lxml import etree
 
 from ..errors import RenderError
-from ..model import provenance_ids
 from .cache import Cache, digest
 
 _LINK_ATTRS = {"a": ("href",), "link": ("href",), "img": ("src", "srcset"),
@@ -117,86 +115,3 @@ def check_links(out, cache: Cache, base_path: str) -> int:
     # Only this build's pages are kept, so the table never grows.
     cache.save_index("links", {**fresh, "verdict": verdict})
     return checked
-
-
-def provenance_tokens(project, composites) -> set[str]:
-    """Every private identifier that must never appear in a published file: the same values
-    the privacy output scan searches for (model.provenance_ids defines them for both)."""
-    return set(provenance_ids(project, composites))
-
-
-_WORD = re.compile(r"[\w-]+")
-
-
-@dataclass
-class ScanMemory:
-    """What the id scan remembers between builds in one process (the site's memory on the
-    build context): per cache folder, the ids searched last time and the pages found clean."""
-
-    last_clean: dict[str, tuple[frozenset, frozenset]] = field(default_factory=dict)
-
-
-def scan_provenance(out, tokens: set[str], cache: Cache | None = None, memory: ScanMemory | None = None) -> None:
-    """Refuse to publish if any private id occurs in a written file's name or text.
-
-    Ids are matched as whole words (letters, digits, '-' and '_'), by set
-    intersection rather than one huge regex, so 10,000 ids scan in linear time.
-    A page already found clean, with the same inputs and the same ids, is not
-    read again; in the same process, one found clean with the same inputs is
-    searched only for the ids added since (with `memory`). The Pagefind bundle
-    is built from the scanned pages.
-    """
-    if not tokens:
-        return
-    simple = {t for t in tokens if _WORD.fullmatch(t)}
-    odd = sorted(tokens - simple, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(t) for t in odd)) if odd else None
-    token_key = digest("tokens", sorted(tokens))
-    clean = cache.load_index("scan") if cache is not None else {}
-    if clean.get("tokens") != token_key:
-        clean = {}
-    passed = {}
-    # In a long-running process (`storygen serve`) an edit adds a text hash or two: pages
-    # found clean last time need searching only for the ids added since.
-    remembered = memory is not None and cache is not None and cache.root is not None
-    last = memory.last_clean.get(str(cache.root)) if remembered else None
-    added = tokens - last[0] if last is not None else None
-
-    def hits(text: str, only: set[str] | None = None) -> str | None:
-        if only is not None:        # a few ids: a substring test first, words only on a match
-            for token in sorted(only):
-                if token in text and (token not in simple or token in _WORD.findall(text)):
-                    return token
-            return None
-        found = simple.intersection(_WORD.findall(text))
-        if found:
-            return sorted(found)[0]
-        m = pattern.search(text) if pattern else None
-        return m.group(0) if m else None
-
-    for rel in sorted(out.files):
-        hit = hits(rel)
-        if hit:
-            raise RenderError(f"private identifier {hit!r} reached the published file name {rel!r}",
-                              hint="this is a bug in the theme or renderer; do not publish")
-        if rel.startswith("search/index/") or not rel.endswith(
-                (".html", ".xml", ".txt", ".vtt", ".css", ".js", ".json")):
-            continue
-        page_key = out.page_keys.get(rel)
-        if page_key is not None and page_key in clean:
-            passed[page_key] = 1
-            continue
-        only = added if last is not None and page_key is not None and page_key in last[1] else None
-        hit = hits(out.text(rel), only) if only is None or only else None
-        if hit:
-            raise RenderError(
-                f"private identifier {hit!r} found in published file {rel}",
-                hint="provenance ids must never be published: remove it from the template "
-                     "override or bridge text (if it is a real word in an excerpt, rename "
-                     "the id so it cannot be mistaken for one)")
-        if page_key is not None:
-            passed[page_key] = 1
-    if cache is not None and passed.keys() != (clean.keys() - {"tokens"}):
-        cache.save_index("scan", {**passed, "tokens": token_key})
-    if remembered:
-        memory.last_clean[str(cache.root)] = (frozenset(tokens), frozenset(passed))

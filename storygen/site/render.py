@@ -2,7 +2,8 @@
 
 `render_site` reads top to bottom as phases (MkDocs' `build()` is the model):
 gather public data → static files → images → share cards → video → pages →
-feeds and sitemap → search index → link and anchor check → id scan.
+feeds and sitemap → search index → link and anchor check. (The search for
+private ids in what it wrote is the build's, after every output: privacy/ids.py.)
 Everything is gathered before anything is written, which is what makes theme
 pages, feeds and the link check correct. Expensive artefacts are cached by the
 hash of their inputs (see `cache.py`), so rebuilds redo only what changed.
@@ -45,8 +46,7 @@ def default_cache_dir(project: Project) -> Path:
 def render_site(project: Project, composites: list[Composite], out: Path, *,
                 drafts: bool = False, video_dir: Path | None = None,
                 cache_dir: Path | None | bool = True, live: LivePreview | None = None,
-                timings: Timings | None = None, id_scan: bool = True,
-                memory: links.ScanMemory | None = None) -> SiteStats:
+                timings: Timings | None = None) -> SiteStats:
     """Write the whole site for `composites` into the empty folder `out`; returns what it redid.
 
     `composites` are the stories to publish, already checked; those whose
@@ -56,11 +56,8 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
     caching. `live` renders for `storygen serve`: the reload script, the
     notices in the DRAFT banner, and cached files hard-linked rather than
     copied (the preview's folders are private; see `Output`). `timings` gets
-    the site's phases as sub-phases. `id_scan=False` leaves out the last
-    phase's search for private ids: only for a caller that runs the privacy
-    output scan over the result, which searches every file's bytes for the same
-    ids and more (`storygen build` with the guard on). `memory` (kept between
-    builds by the build context) lets a rebuild's id scan skip pages found clean.
+    the site's phases as sub-phases. The caller searches what was written for
+    private ids (storygen.build does, with storygen/privacy/ids.py).
     """
     timings = timings or Timings()
     config = project.config.site
@@ -142,10 +139,6 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
 
     with phase("site.links"):
         links.check_links(output, cache, base_path)
-
-    if id_scan:
-        with phase("site.scan"):
-            links.scan_provenance(output, links.provenance_tokens(project, composites), cache, memory)
 
     _stamp_files(output)
     cache.prune()
