@@ -151,14 +151,16 @@ def raise_problems(result: CheckResult, *, echo=click.echo) -> None:
 
 def build(project_root: Path, options: BuildOptions | None = None, *, context: BuildContext | None = None,
           preview: Path | None = None, timings: Timings | None = None, progress: bool | None = None,
-          reuse: bool = False) -> CheckResult | UpToDate:
+          reuse: bool = False, reload: bool = True) -> CheckResult | UpToDate:
     """Build every output for every publishable story into `options.out` (default build/).
 
     With `reuse`, first fingerprint every input (storygen.uptodate) and return an
     `UpToDate` without loading the project when the output was built from exactly
     these. `context` carries in-memory caches between builds (a fresh one if None).
     `preview`: render the outputs `storygen serve` previews into this folder, one
-    subfolder each, with findings as notices; publish nothing.
+    subfolder each, with findings as notices; publish nothing. `reload=False` leaves the
+    live-reload script out of a preview (the studio's preview, whose pages must be byte for
+    byte what the site publishes, reloads itself).
     """
     options = options or BuildOptions()
     context = context or BuildContext()
@@ -166,7 +168,7 @@ def build(project_root: Path, options: BuildOptions | None = None, *, context: B
     timings = timings or Timings()
     progress = sys.stderr.isatty() if progress is None else progress
     if preview is not None:
-        return _preview(project_root, options, context, preview, timings)
+        return _preview(project_root, options, context, preview, timings, reload)
     configured = load_config(project_root).build.output
     default_out = project_root / configured
     target = output_folder(project_root, options.out, configured)      # refuses folders it must never replace
@@ -213,7 +215,7 @@ def build(project_root: Path, options: BuildOptions | None = None, *, context: B
 
 
 def _preview(project_root: Path, options: BuildOptions, context: BuildContext, folder: Path,
-             timings: Timings) -> CheckResult:
+             timings: Timings, reload: bool = True) -> CheckResult:
     """The build `storygen serve` runs: check, then render its outputs into `folder`/<name>."""
     chosen = outputs.selected(options.only, live=True)
     result = check(project_root, options=options, timings=timings, context=context, only=chosen)
@@ -228,7 +230,7 @@ def _preview(project_root: Path, options: BuildOptions, context: BuildContext, f
         folders[output.name].mkdir(parents=True, exist_ok=True)
         job = RenderJob(result.project, result.composites, folders[output.name], options, folders,
                         memory=context.memory_for(output), timings=timings,
-                        live=LivePreview(notices=tuple(notices)))
+                        live=LivePreview(notices=tuple(notices), reload=reload))
         with timings.phase(f"render.{output.name}"):
             result.rendered[output.name] = output.render(job)
     with timings.phase("scan"):

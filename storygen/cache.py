@@ -88,6 +88,12 @@ ON_DISK = (
               "none: not a cache",
               "the output a build is writing, named after its process id, until it is published",
               "removed by the build that made it; one left by a killed build is removed by the next build"),
+    CacheSpec("studio", "storygen/studio/sitepreview.py, storyboard.py",
+              "none: not a cache",
+              "the studio's preview of the site (`site-N/`, a preview build as `storygen serve` makes) "
+              "and its draft-quality video renders (`videos/`); never published",
+              "a preview folder is replaced by the next preview build; the draft videos by the next "
+              "render of the same story and format"),
 )
 
 IN_MEMORY = (

@@ -43,6 +43,7 @@ class LivePreview:
     """What `storygen serve` asks of an output it previews."""
 
     notices: tuple[str, ...] = ()      # findings that would stop publishing, shown in the DRAFT banner
+    reload: bool = True                # the live-reload script (the studio reloads its preview itself)
 
 
 @dataclass

@@ -182,19 +182,25 @@ class Preview:
 
     @staticmethod
     def _inside(site: Path, path: str) -> Path | None:
-        parts = [p for p in path.split("/") if p not in ("", ".")]
-        if any(p == ".." or "\\" in p or "\0" in p for p in parts):
-            return None
-        candidate = site.joinpath(*parts)
-        try:                    # a segment over 255 bytes (ENAMETOOLONG) is simply not there
-            if candidate.is_dir():
-                candidate = candidate / "index.html"
-            real = candidate.resolve(strict=True)
-        except (OSError, RuntimeError):
-            return None
-        if not real.is_relative_to(site.resolve()) or not real.is_file():
-            return None
-        return real
+        return file_inside(site, path)
+
+
+def file_inside(site: Path, path: str) -> Path | None:
+    """The file a URL path names strictly inside `site` (a folder's index.html), or None.
+    Shared with the studio, which serves its preview folder the same way."""
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if any(p == ".." or "\\" in p or "\0" in p for p in parts):
+        return None
+    candidate = site.joinpath(*parts)
+    try:                    # a segment over 255 bytes (ENAMETOOLONG) is simply not there
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        real = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not real.is_relative_to(site.resolve()) or not real.is_file():
+        return None
+    return real
 
 
 def _warm_up() -> None:

@@ -231,7 +231,8 @@ def test_names_fast_loop_on_written_text(text):
 
 _LOOKAHEAD = re.compile(r"\(\?=\[[^\]]*\]\)")
 FIRST_LETTER_PATTERNS = [names._CUE, names._STRONG_BEFORE, names._ROLE_BEFORE, names._THANKS_BEFORE, names._IT_WAS,
-                         names._WEAK_BEFORE, quasi.UNIQUE, quasi.EVENT, facilities._KIND, facilities._programmes()]
+                         names._WEAK_BEFORE, quasi.UNIQUE, quasi.EVENT, facilities._KIND, facilities._programmes(),
+                         facilities._ACRONYM_AFTER]
 
 
 def _plain_pattern(rx: re.Pattern) -> re.Pattern:
@@ -332,3 +333,91 @@ def test_presidio_digit_minimums_hold_for_the_installed_patterns():
         assert fewest >= engine._MIN_DIGITS[entity] > 0, (entity, fewest)
     assert seen == set(engine._MIN_DIGITS)
     assert _min_digits(p.parse(r"(?:a|\d)\d{2}[0-9]?")) == 2 and _min_digits(p.parse(r"[A-Z9]{5}")) == 0
+
+
+def test_own_pattern_digit_minimums_hold_for_their_patterns():
+    """patterns.MIN_DIGITS: a text with fewer digits is not searched; each must be at most
+    the fewest a match of the patterns it guards can hold."""
+    import re._parser as p
+
+    guarded = {"phone": [patterns._PHONE], "postcode": [patterns._POSTCODE_FULL, patterns._OUTWARD],
+               "nhs": [patterns._NHS], "nino": [patterns._NINO], "passport": [patterns._PASSPORT],
+               "vehicle": [patterns._VEHICLE_NEW, patterns._VEHICLE_OLD], "date": [patterns._DATE]}
+    assert set(guarded) == set(patterns.MIN_DIGITS)
+    for name, rxs in guarded.items():
+        fewest = min(_min_digits(p.parse(rx.pattern, rx.flags)) for rx in rxs)
+        assert fewest >= patterns.MIN_DIGITS[name] > 0, (name, fewest)
+
+
+DIGITS = st.lists(st.one_of(PIECES, st.sampled_from([
+    "07700 900123", "+44 7700 900123", "0113 496 0000", "LS6 2AB", "in M1", "postcode B12", "943 476 5919",
+    "9434765919", "AB 12 34 56 C", "QQ123456C", "passport 123456789", "AB12 CDE", "car A123 BCD", "3rd May 2021",
+    "12/05/2020", "2020-05-12", "May the 3rd", "@someone", "a@b", "١٢٣", "²", "0", "12345"])), max_size=20).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DIGITS)
+def test_digit_counts_skip_no_structured_identifier(text):
+    def everything():
+        return (list(patterns.phones(text)), list(patterns.postcodes(text, 40)), list(patterns.nhs_numbers(text)),
+                list(patterns.others(text, 40)), list(patterns.dates(text, 40)))
+
+    fast = everything()
+    saved = dict(patterns.MIN_DIGITS)
+    try:
+        patterns.MIN_DIGITS.update({k: 0 for k in saved})       # every pattern tried on every text
+        slow = everything()
+    finally:
+        patterns.MIN_DIGITS.update(saved)
+    assert fast == slow
+
+
+def _town_hits_word_by_word(text: str):
+    """quasi.town_hits as it was: every word looked up in turn."""
+    multi, _, single = quasi._gazetteer()
+    _first, _surnames, dictionary = quasi.lists()   # "Sarah Holloway" is a person, not the London district
+    heads = quasi._heads()
+    starts = quasi._starts()
+    words = list(quasi._WORD.finditer(text))
+    i = 0
+    while i < len(words):
+        key = words[i].group().casefold()
+        if key not in starts:
+            i += 1                # most words begin no place name: one look-up each
+            continue
+        found = 0
+        longest = heads.get(key, 0)
+        for n in range(min(longest, len(words) - i), 1, -1):
+            run = words[i:i + n]
+            if any(text[a.end():b.start()] not in (" ", "-") for a, b in zip(run, run[1:])):
+                continue
+            if " ".join(w.group() for w in run).replace("-", " ").casefold() in multi:
+                found = n
+                break
+        if found:
+            yield "PLACE", words[i].start(), words[i + found - 1].end(), 0.9
+            i += found
+            continue
+        w = words[i]
+        token = w.group()
+        name = token[0].upper() + token[1:] if token.islower() else token
+        after_first_name = i > 0 and text[words[i - 1].end():w.start()] == " " and words[i - 1].group() in _first
+        if name in single and name not in quasi.CALENDAR and not after_first_name and (token == name or (len(token) >= 5 and token not in dictionary)):
+            common = token.lower() in dictionary
+            if not common or (token == name and (quasi._PLACE_BEFORE.search(text[max(0, w.start() - 20):w.start()])
+                                                 or quasi._PLACE_AFTER.match(text[w.end():w.end() + 24]))):
+                yield "PLACE", w.start(), w.end(), 0.9 if not common else 0.6
+        i += 1
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(GENERATED)
+def test_town_hits_from_the_words_that_start_a_place_find_what_every_word_finds(text):
+    assert list(quasi.town_hits(text)) == list(_town_hits_word_by_word(text))
+
+
+@pytest.mark.parametrize("text", TEXTS + ["in Street and near Hope's library, hucknall, Sarah Holloway in March",
+                                          "from Sutton in Ashfield to sutton-in-ashfield; Deal town; Kerry Ross"])
+def test_town_hits_on_written_text(text):
+    assert list(quasi.town_hits(text)) == list(_town_hits_word_by_word(text))

@@ -102,10 +102,15 @@ _MIN_DIGITS = {"UK_NHS": 10, "CREDIT_CARD": 13, "IBAN_CODE": 2, "UK_DRIVING_LICE
 _DOTTED_DIGITS = re.compile(r"[0-9]\.[0-9]")     # every IPv4 pattern has one; IPv6 ones have ":"
 
 
+@functools.lru_cache(maxsize=32)
+def _entities(recognizer) -> frozenset[str]:
+    return frozenset(recognizer.supported_entities)
+
+
 def _needed(recognizer, text: str, digit: bool, ascii_digits: int | None = None) -> bool:
     """False when `recognizer` cannot match `text`. `ascii_digits`: how many 0-9 an ASCII
     text holds (None: not counted, or not ASCII)."""
-    entities = set(recognizer.supported_entities)
+    entities = _entities(recognizer)
     if entities <= _DIGIT_ENTITIES:
         if ascii_digits is not None:
             return ascii_digits >= min(_MIN_DIGITS[e] for e in entities)

@@ -29,7 +29,8 @@ ORG_KINDS = ("team group service services project programme program club session
 _KINDS = "|".join(PLACE_KINDS + ORG_KINDS)
 _KIND = re.compile(rf"\b{first_letters(_KINDS)}(?:{_KINDS})\b(?: [A-Z0-9]\b)?", re.I)
 _WORD_BEFORE = re.compile(r"([^\W_][\w'’&.]*)([ -])$")
-_ACRONYM_AFTER = re.compile(r"\b(?:at|in|into|to|from|the|admitted to|transferred to|moved to)\s+"
+_BEFORE_ACRONYM = "at|in|into|to|from|the|admitted to|transferred to|moved to"
+_ACRONYM_AFTER = re.compile(rf"\b{first_letters(_BEFORE_ACRONYM)}(?:{_BEFORE_ACRONYM})\s+"
                             r"((?:[A-Z]\.){2,5}|[A-Z]{2,5})(?=[\s,.;:!?)]|$)")
 MAX_WORDS = 4
 

@@ -184,24 +184,49 @@ def find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Nam
     return iter(sorted(hits, key=lambda h: h[1]))
 
 
+class _Tokens:
+    """The words of a text as (word, start, end), "Sarah's" and "Nobody'd" read as the word
+    itself. Each is made when first asked for: the name finder reads only the few words
+    around each capital, and most words of a text are none of those."""
+
+    __slots__ = ("matches", "_made")
+
+    def __init__(self, text: str):
+        self.matches = list(_TOKEN.finditer(text))
+        self._made: dict[int, tuple[str, int, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.matches)
+
+    def __getitem__(self, i: int) -> tuple[str, int, int]:
+        if i < 0:
+            i += len(self.matches)
+        made = self._made.get(i)
+        if made is None:
+            m = self.matches[i]
+            tok, start, end = m.group(), m.start(), m.end()
+            if "'" in tok or "’" in tok:            # _CLITIC needs one: most words have none
+                clitic = _CLITIC.search(tok)
+                if clitic and clitic.start() > 0:   # "Sarah's", "Nobody'd": look up the word itself
+                    tok, end = tok[:clitic.start()], start + clitic.start()
+            made = self._made[i] = (tok, start, end)
+        return made
+
+
 def _find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[NameHit]:
     first, surnames, words = lists()
     towns, regions = _places_that_are_not_names()
-    toks = []
-    for m in _TOKEN.finditer(text):
-        tok, start, end = m.group(), m.start(), m.end()
-        if "'" in tok or "’" in tok:            # _CLITIC needs one: most words have none
-            clitic = _CLITIC.search(tok)
-            if clitic and clitic.start() > 0:   # "Sarah's", "Nobody'd": look up the word itself
-                tok, end = tok[:clitic.start()], start + clitic.start()
-        toks.append((tok, start, end))
-    # Only a word with a capital can be a name: the loop visits those alone, in order
-    # (a name found moves on past its surname, hence `resume`); the rest cost one test here.
+    toks = _Tokens(text)
+    # Only a word with a capital can be a name: the loop visits those alone, in order (a
+    # name found moves on past its surname, hence `resume`). A word in lower case (islower)
+    # has no capital, with or without its clitic; the rest are sorted out below.
     resume = 0
-    for i in [k for k, t in enumerate(toks) if t[0][0].isupper() or t[0].isupper()]:
+    for i in [k for k, word in enumerate(map(re.Match.group, toks.matches)) if not word.islower()]:
         if i < resume:
             continue
         tok, start, end = toks[i]
+        if not tok[0].isupper() and not tok.isupper():
+            continue               # no capital: neither branch below would take it
         before = text[max(0, start - 40):start]
         if tok.isupper():
             if len(tok) > 1 and tok not in _NOT_NAMES:

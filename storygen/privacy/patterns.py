@@ -13,6 +13,7 @@ Each function takes folded text (textnorm.fold) and yields
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -28,7 +29,22 @@ _PHONE = re.compile(
 _DIGIT = re.compile(r"\d")
 
 
+@functools.lru_cache(maxsize=4)
+def _digits(text: str) -> int:
+    """How many characters `\\d` matches in `text`. Every pattern here needs some ([0-9] and
+    the literal 0 are among them): a text with fewer than a pattern needs is not searched
+    with it. Most prose has no digit or one or two. The minimum each function checks is
+    read from its patterns again by tests/test_privacy_speed_paths.py. Remembered for the
+    last few texts: the five functions below ask about the same text in turn."""
+    return len(_DIGIT.findall(text))
+
+
+MIN_DIGITS = {"phone": 10, "postcode": 1, "nhs": 10, "nino": 6, "passport": 9, "vehicle": 1, "date": 1}
+
+
 def phones(text: str) -> Iterator[Hit]:
+    if _digits(text) < MIN_DIGITS["phone"]:
+        return
     for m in _PHONE.finditer(text):
         digits = "".join(_DIGIT.findall(m.group()))
         if digits.startswith("0044"):
@@ -68,6 +84,8 @@ _POSTCODE_CONTEXT = re.compile(r"postcode|post code|area|live[sd]? in|estate|dis
 
 
 def postcodes(text: str, window: int) -> Iterator[Hit]:
+    if _digits(text) < MIN_DIGITS["postcode"]:
+        return
     taken: list[tuple[int, int]] = []
     for m in _POSTCODE_FULL.finditer(text):
         taken.append((m.start(), m.end()))
@@ -101,6 +119,8 @@ def nhs_valid(digits: str) -> bool:
 
 
 def nhs_numbers(text: str) -> Iterator[Hit]:
+    if _digits(text) < MIN_DIGITS["nhs"]:
+        return
     for m in _NHS.finditer(text):
         if nhs_valid("".join(_DIGIT.findall(m.group()))):
             yield "NHS", m.start(), m.end(), 1.0
@@ -122,16 +142,20 @@ _NINO = re.compile(
 
 
 def others(text: str, window: int) -> Iterator[Hit]:
-    for m in _HANDLE.finditer(text):
-        yield "HANDLE", m.start(), m.end(), 0.8
-    for m in _NINO.finditer(text):
+    if "@" in text:                             # _HANDLE's one literal
+        for m in _HANDLE.finditer(text):
+            yield "HANDLE", m.start(), m.end(), 0.8
+    digits = _digits(text)
+    if digits < min(MIN_DIGITS[k] for k in ("nino", "passport", "vehicle")):
+        return
+    for m in _NINO.finditer(text) if digits >= MIN_DIGITS["nino"] else ():
         yield "NINO", m.start(), m.end(), 0.9
-    for m in _PASSPORT.finditer(text):
+    for m in _PASSPORT.finditer(text) if digits >= MIN_DIGITS["passport"] else ():
         if _PASSPORT_CONTEXT.search(text[max(0, m.start() - window): m.end() + window]):
             yield "PASSPORT", m.start(), m.end(), 0.8
-    for m in _VEHICLE_NEW.finditer(text):
+    for m in _VEHICLE_NEW.finditer(text) if digits >= MIN_DIGITS["vehicle"] else ():
         yield "VEHICLE", m.start(), m.end(), 0.7
-    for m in _VEHICLE_OLD.finditer(text):
+    for m in _VEHICLE_OLD.finditer(text) if digits >= MIN_DIGITS["vehicle"] else ():
         if _VEHICLE_CONTEXT.search(text[max(0, m.start() - window): m.end() + window]):
             yield "VEHICLE", m.start(), m.end(), 0.6
 
@@ -152,6 +176,8 @@ _BIRTH = re.compile(r"\bborn\b|birthday|date of birth|\bd\.?o\.?b\b", re.I)
 
 
 def dates(text: str, window: int) -> Iterator[Hit]:
+    if _digits(text) < MIN_DIGITS["date"]:
+        return
     for m in _DATE.finditer(text):
         near = text[max(0, m.start() - window): m.end() + window]
         yield ("DOB" if _BIRTH.search(near) else "DATE"), m.start(), m.end(), 0.8

@@ -39,8 +39,8 @@ def _plain(text: str) -> str:
     low = text.lower()
     if text.isascii():
         return low                   # nothing to strip, and str.lower keeps ASCII's length
-    if len(low) == len(text):        # only the non-ASCII letters need looking at
-        return _NON_ASCII.sub(lambda m: _plain_char(m.group()), low)
+    if len(low) == len(text):        # only the non-ASCII letters need looking at, each kind once
+        return low.translate({ord(ch): _plain_char(ch) for ch in set(_NON_ASCII.findall(low))})
     out = []
     for ch in text:
         base = unicodedata.normalize("NFKD", ch)[0].lower() if not ch.isascii() else ch.lower()

@@ -134,6 +134,13 @@ def _heads() -> dict[str, int]:
 
 
 @functools.lru_cache(maxsize=1)
+def _pairs() -> frozenset[tuple[str, str]]:
+    """The first two words of each multi-word place, casefolded: "the" begins a few places
+    and hundreds of sentences, but "the lizard" only one of them."""
+    return frozenset(tuple(name.split(" ")[:2]) for name in _gazetteer()[0])
+
+
+@functools.lru_cache(maxsize=1)
 def _starts() -> frozenset[str]:
     """Every casefolded word that can begin a place: a multi-word name's first word or a one-word name."""
     return frozenset(_heads()) | frozenset(t.casefold() for t in _gazetteer()[2])
@@ -150,15 +157,19 @@ def town_hits(text: str) -> Iterator[QHit]:
     _first, _surnames, dictionary = lists()   # "Sarah Holloway" is a person, not the London district
     heads = _heads()
     starts = _starts()
+    pairs = _pairs()
     words = list(_WORD.finditer(text))
-    i = 0
-    while i < len(words):
-        key = words[i].group().casefold()
-        if key not in starts:
-            i += 1                # most words begin no place name: one look-up each
+    keys = list(map(str.casefold, map(re.Match.group, words)))
+    # Most words begin no place name: one look-up each, in one pass, and the loop below
+    # visits only those that do (a name found moves on past its words, hence `resume`).
+    # A multi-word name is only tried where the next word is its second word.
+    resume = 0
+    for i in [k for k, key in enumerate(keys) if key in starts]:
+        if i < resume:
             continue
+        key = keys[i]
         found = 0
-        longest = heads.get(key, 0)
+        longest = heads.get(key, 0) if i + 1 < len(keys) and (key, keys[i + 1]) in pairs else 0
         for n in range(min(longest, len(words) - i), 1, -1):
             run = words[i:i + n]
             if any(text[a.end():b.start()] not in (" ", "-") for a, b in zip(run, run[1:])):
@@ -168,7 +179,7 @@ def town_hits(text: str) -> Iterator[QHit]:
                 break
         if found:
             yield "PLACE", words[i].start(), words[i + found - 1].end(), 0.9
-            i += found
+            resume = i + found
             continue
         w = words[i]
         token = w.group()
@@ -179,7 +190,8 @@ def town_hits(text: str) -> Iterator[QHit]:
             if not common or (token == name and (_PLACE_BEFORE.search(text[max(0, w.start() - 20):w.start()])
                                                  or _PLACE_AFTER.match(text[w.end():w.end() + 24]))):
                 yield "PLACE", w.start(), w.end(), 0.9 if not common else 0.6
-        i += 1
+
+
 def qi_types(text: str) -> set[str]:
     """The quasi-identifier types present in `text` besides place/org/event/age hits (R11, R15)."""
     found = {f"special:{name}" for name, rx in SPECIAL.items() if rx.search(text)}

@@ -112,7 +112,7 @@ def render_site(project: Project, composites: list[Composite], out: Path, *,
         totals = _totals(project, shown, themes)
         rules = {"min_sources": project.config.rules.min_sources,
                  "max_share": round(project.config.rules.max_source_share * 100)}
-        globals_ = {"drafts": drafts, "live_reload": live is not None, "assets": assets,
+        globals_ = {"drafts": drafts, "live_reload": live is not None and live.reload, "assets": assets,
                     "notices": list(live.notices) if live is not None and drafts else []}
         renderer = pages.PageRenderer(env, cache, site, globals_, fingerprint)
         specs = pages.story_pages(records) + pages.index_pages(

@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import StorygenError
 from ..model import STATUSES
-from . import composer, edits, fromdraft, live, writer
+from . import composer, edits, fromdraft, live, preview, writer
 from .library import SORTS, Query
 from .security import SECURITY_HEADERS, Gate, Keys, Refused, require_csrf
 from .writer import WriteRefused
@@ -46,6 +46,7 @@ class Studio:
             Route("/compose", self.compose, methods=["GET", "POST"]),
             *fromdraft.routes(self),
             *live.routes(self),
+            *preview.routes(self),
             Route("/stories/{slug}", self.story),
             Route("/stories/{slug}/edit", self.compose, methods=["GET", "POST"]),
             Route("/excerpts/{excerpt_id}/flags", self.save_flags, methods=["POST"]),

@@ -105,6 +105,16 @@ class Workspace:
             finally:
                 self._stamp = None
 
+    def preview_build(self, folder: Path, *, drafts: bool):
+        """The build `storygen serve` runs (build() in preview mode: nothing published) into
+        `folder`, through this session's build context; without the live-reload script, so an
+        approved story's page is the page `storygen build` publishes (studio/sitepreview.py)."""
+        from ..build import build
+
+        with self._lock:
+            return build(self.root, BuildOptions(drafts=drafts), context=self.context, preview=folder,
+                         progress=False, reload=False)
+
     def _load(self) -> State:
         # The check `storygen check --drafts` runs (load, compose, rules, privacy guard, every
         # output's preflight), through this session's build context.
