@@ -16,6 +16,7 @@ from studiokit import running  # noqa: E402
 
 from browserkit import AXE_TAGS, BROWSER_MARKS, CHROMIUM_ARGS, launch  # noqa: E402
 from storygen.studio import segments  # noqa: E402
+from test_studio_browser import shot  # noqa: E402  (STORYGEN_STUDIO_SCREENSHOTS=docs/images)
 
 pytestmark = BROWSER_MARKS
 
@@ -62,6 +63,8 @@ def test_typing_bridge_text_turns_a_failing_rule_to_passing_without_saving(brows
         body.press_sequentially("Alex had time, at last.\n\n", delay=20)
         expect(page.locator("#live-panel [data-summary]")).to_have_text(re.compile("^Every rule passes"))
         assert page.locator("#live-panel .bad").count() == 0
+        page.locator("#live-heading").scroll_into_view_if_needed()
+        shot(page, "live-panel")
         assert page.get_by_role("table", name="The story as typed, against the project's limits").is_visible()
         assert not (stories / "three-voices.md").exists()          # nothing saved
     finally:
@@ -92,6 +95,8 @@ def test_a_segment_moved_with_the_keyboard_alone_is_saved_in_its_new_place(brows
         assert page.evaluate("document.activeElement.closest('li').querySelector('.seg-kind').textContent") \
             == "Heading"
         assert page.locator("#live-announce").inner_text() == "Heading moved to position 3 of 7."
+        page.locator("#segment-view-heading").scroll_into_view_if_needed()
+        shot(page, "segments")
         # Back to the text view: the same body, reordered, nothing lost.
         page.keyboard.press("Shift+Tab")
         page.locator("#show-text").focus()
