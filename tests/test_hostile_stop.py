@@ -25,7 +25,15 @@ def _edit_story(project: Path) -> None:
     path.write_text(path.read_text().replace("title: Time to listen", "title: Time to listen again"))
 
 
+def _default_interrupt() -> None:
+    # A process started from a shell's background job (`cmd &`) inherits SIGINT ignored, and
+    # Python then never installs its Ctrl+C handler: the build under test must get SIGINT as a
+    # terminal would deliver it, whatever started pytest.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _storygen(project: Path, *args: str, env=None, **kwargs) -> subprocess.Popen:
+    kwargs.setdefault("preexec_fn", _default_interrupt)
     return subprocess.Popen([sys.executable, "-m", "storygen", *args], cwd=project, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
 
