@@ -421,3 +421,37 @@ def test_town_hits_from_the_words_that_start_a_place_find_what_every_word_finds(
                                           "from Sutton in Ashfield to sutton-in-ashfield; Deal town; Kerry Ross"])
 def test_town_hits_on_written_text(text):
     assert list(quasi.town_hits(text)) == list(_town_hits_word_by_word(text))
+
+
+def test_a_cold_pool_read_by_both_cpus_without_a_model_finds_what_one_at_a_time_finds(monkeypatch):
+    """Lists and patterns only: a pool of new texts over SPLIT_FROM_CHARS is cut by length
+    and read by forked children; every text's hits are what scanning it alone gives."""
+    import threading
+
+    import storygen.parallel
+    from storygen.privacy.detect import SPLIT_FROM_CHARS, _by_length
+
+    if threading.active_count() > 1:
+        pytest.skip("another thread is running in this test process: nothing is forked")
+    monkeypatch.setenv("STORYGEN_JOBS", "2")
+    calls = []
+    real = storygen.parallel.split_shared
+    monkeypatch.setattr(storygen.parallel, "split_shared", lambda fn, shared, chunks: calls.append(chunks) or real(fn, shared, chunks))
+    texts = [TEXTS[n % len(TEXTS)] + f" Visit {n}, call 07700 900{n % 1000:03d}." for n in range(400)]
+    assert sum(map(len, texts)) >= SPLIT_FROM_CHARS
+    settings = Settings(ner_model="none")
+    split = Detector(settings).scan_many(texts)
+    single = Detector(settings)
+    assert split == [single.scan(t) for t in texts]
+    assert len(calls) == 1 and len(calls[0]) == 2
+    assert sum(all(h.entity != "PHONE" for h in hits) for hits in split) == 0
+
+
+@given(st.lists(st.integers(min_value=0, max_value=500), max_size=60), st.integers(min_value=1, max_value=8))
+def test_chunks_by_length_keep_every_item_in_order(lengths, parts):
+    from storygen.privacy.detect import _by_length
+
+    items = [(str(i), "x" * n) for i, n in enumerate(lengths)]
+    chunks = _by_length(items, parts)
+    assert [item for chunk in chunks for item in chunk] == items
+    assert len(chunks) <= parts and all(chunks) or items == []
