@@ -118,8 +118,11 @@ IN_MEMORY = (
     CacheSpec("BuildContext.private_values", "storygen/privacy/ids.py (for scan.py too)",
               "a hash of every private value searched for (the private ids; with the guard on, the "
               "team's private values too)",
-              "the compiled matcher (privacy.literals.Literals)",
-              "any change to the values (an edit changes a text hash) replaces it; only the latest is kept"),
+              "the matcher for those values, and the last one compiled from scratch with its values "
+              "(\"base\"): up to ids.LAYER_MAX values more or fewer are layered on the base "
+              "(privacy.literals.Layered) instead of compiling tens of thousands again",
+              "any change to the values (an edit changes a text hash) replaces the matcher; more than "
+              "LAYER_MAX changes since the base compile a new base; only the latest is kept"),
     CacheSpec("BuildContext.id_scan", "storygen/privacy/ids.py",
               "a published file's kind and bytes (blake2b); a hash of each value searched for",
               "the `ids-files.txt` and `ids-searched.txt` of the `privacy` folder, loaded once: files "

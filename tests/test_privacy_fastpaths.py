@@ -159,3 +159,46 @@ def test_url_patterns_need_a_dot_and_a_letter():
         tlds = re.findall(r"\(\?:([^()|]+)\)", pattern.regex[at + 4:pattern.regex.index("))", at)])
         assert len(tlds) > 100 and all(t[0].isascii() and t[0].isalpha() for t in tlds), pattern.name
         assert "|" not in pattern.regex[:at].replace("(?:", "")     # no alternative around "[.]"
+
+
+# --- a matcher layered on the last compiled one (privacy.ids.matcher, a serve rebuild) ------------
+
+@settings(max_examples=200, deadline=None)
+@given(old=st.sets(st.sampled_from(sorted(SECRETS)), min_size=1), new=st.sets(st.sampled_from(sorted(SECRETS))),
+       data=st.data())
+def test_a_layered_matcher_finds_what_one_compiled_from_the_values_finds(old, new, data):
+    """Values added and removed since the base was compiled (an id renamed, a text hash changed):
+    the same hits as a matcher compiled afresh, in text and in bytes, even where a removed value
+    holds a shorter one that stays ("S001-01" gone, "S001" kept)."""
+    from storygen.privacy.literals import Layered
+
+    base_values = {v: SECRETS[v] for v in old}
+    values = {v: SECRETS[v] for v in new}
+    layered = Layered(Literals(base_values), values,
+                      added={v: l for v, l in values.items() if base_values.get(v) != l},
+                      removed={v for v in base_values if values.get(v) != base_values[v]})
+    exact = Literals(values)
+    words = data.draw(st.lists(st.sampled_from(sorted(SECRETS) + ["and", "S001-012", "(", "-01", "x"]), max_size=8))
+    text = " ".join(words)
+    assert spans(layered.find(text)) == spans(exact.find(text))
+    blob = text.encode("utf-8") + b"\x00" + text.encode("utf-16-le")
+    for binary in (False, True):
+        assert spans(layered.find_bytes(blob, binary)) == spans(exact.find_bytes(blob, binary))
+    assert bool(layered) == bool(exact)
+
+
+def test_the_context_reuses_its_compiled_matcher_for_a_few_changed_values():
+    from storygen.privacy import ids
+    from storygen.privacy.literals import Layered
+
+    store: dict = {}
+    values = {f"S{n:04d}": "a source id" for n in range(200)}
+    first = ids.matcher(values, store)
+    assert isinstance(first, Literals) and ids.matcher(dict(values), store) is first
+    edited = {**{k: v for k, v in values.items() if k != "S0007"}, "ab12cd34ef56": "an excerpt text hash"}
+    layered = ids.matcher(edited, store)
+    assert isinstance(layered, Layered) and layered.base is first
+    assert spans(layered.find("S0007 ab12cd34ef56 S0008")) == [("ab12cd34ef56", "an excerpt text hash"),
+                                                               ("S0008", "a source id")]
+    many = {f"T{n:04d}": "a source id" for n in range(ids.LAYER_MAX + 1)} | values
+    assert isinstance(ids.matcher(many, store), Literals)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from ..errors import RenderError
 from ..model import Composite, Project, provenance_ids
 from .documents import DOCUMENT_SUFFIXES, document_text
 from .extract import gunzip
-from .literals import LiteralHit, Literals
+from .literals import Layered, LiteralHit, Literals
 from .media import IMAGE_SUFFIXES, MEDIA_SUFFIXES
 from .textnorm import fold_key
 
@@ -44,15 +45,33 @@ def private_ids(project: Project, composites: list[Composite]) -> dict[str, str]
     return provenance_ids(project, composites)
 
 
-def matcher(values: dict[str, str], store: dict) -> Literals:
-    """One compiled matcher per distinct set of values, kept in `store` (the build context's
+# More changed values than this and the matcher is compiled afresh.
+LAYER_MAX = 64
+
+
+def matcher(values: dict[str, str], store: dict) -> Literals | Layered:
+    """One matcher per distinct set of values, kept in `store` (the build context's
     private_values): a build searches every output with the same tens of thousands of values,
-    compiling them takes a while, and `serve` rebuilds with the same values after most edits."""
+    and compiling them takes a while. `serve` rebuilds with the same values after most edits,
+    and after an excerpt's edit with one text hash changed: then the last compiled matcher
+    (store["base"]) is reused, layered with the few values that differ (literals.Layered)."""
     key = hashlib.sha256(json.dumps(sorted(values.items())).encode("utf-8", "surrogatepass")).hexdigest()
-    if key not in store:
-        store.clear()             # keep only the latest: a context builds one project
-        store[key] = Literals(values)
-    return store[key]
+    if key in store:
+        return store[key]
+    base = store.get("base")
+    found: Literals | Layered | None = None
+    if base is not None:
+        base_values, compiled = base
+        removed = {v for v, label in base_values.items() if values.get(v) != label}
+        added = {v: label for v, label in values.items() if base_values.get(v) != label}
+        if len(added) + len(removed) <= LAYER_MAX:
+            found = Layered(compiled, values, added, removed)
+    if found is None:
+        found = Literals(values)
+        base = (dict(values), found)
+    store.clear()                 # keep only the latest (and its base): a context builds one project
+    store["base"], store[key] = base, found
+    return found
 
 
 def search_text(name: str, literals: Literals) -> list[LiteralHit]:
@@ -106,6 +125,14 @@ class IdMemory:
     clean: set[str] = field(default_factory=set)
     searched: set[str] = field(default_factory=set)
     stored: tuple[frozenset, frozenset] | None = None      # as on disk
+    hashes: dict[str, str] = field(default_factory=dict)    # value -> value_hash, the last values only
+    names: set[str] = field(default_factory=set)            # file and folder names found clean (memory only)
+
+    def hashes_of(self, values) -> dict[str, str]:
+        """value_hash of each value: tens of thousands of them, nearly all the same as last time."""
+        known = self.hashes
+        self.hashes = {v: known.get(v) or value_hash(v) for v in values}
+        return self.hashes
 
     def load(self, folder: Path) -> None:
         if self.folder == folder:
@@ -113,7 +140,7 @@ class IdMemory:
         files = read_hashes(folder / "ids-files.txt")
         # Written together: without the list of values searched for, no file is trusted.
         searched = read_hashes(folder / "ids-searched.txt") if files else set()
-        self.folder, self.clean, self.searched = folder, files, searched
+        self.folder, self.clean, self.searched, self.names = folder, files, searched, set()
         self.stored = (frozenset(files), frozenset(searched))
 
     def save(self) -> None:
@@ -143,6 +170,22 @@ def scan_ids(folders: list[Path], project: Project, composites: list[Composite],
                    cache_root(project.root) / "privacy")
 
 
+def _entries(folder: Path):
+    """(relative path, name, full path or None for a folder) of everything under `folder`, each folder's
+    entries sorted. os.walk, not rglob: on a 3,000-file site pathlib's per-entry work cost more
+    than the search itself."""
+    for top, dirs, files in os.walk(folder):
+        dirs.sort()
+        rel_top = os.path.relpath(top, folder)
+        prefix = "" if rel_top == "." else rel_top.replace(os.sep, "/") + "/"
+        for name in dirs:
+            yield prefix + name, name, None
+        for name in sorted(files):
+            full = os.path.join(top, name)
+            if os.path.isfile(full):
+                yield prefix + name, name, full
+
+
 def search_folders(folders: list[Path], values: dict[str, str], memory: IdMemory, store: dict,
                    cache: Path) -> None:
     """`scan_ids` for given `values`, remembering in `memory` (and `cache`, a folder)."""
@@ -150,32 +193,40 @@ def search_folders(folders: list[Path], values: dict[str, str], memory: IdMemory
         return
     literals = matcher(values, store)
     memory.load(cache)
-    now = {value_hash(v) for v in values}
-    added = {v: label for v, label in values.items() if value_hash(v) not in memory.searched}
+    hashed = memory.hashes_of(values)
+    now = set(hashed.values())
+    added = {v: label for v, label in values.items() if hashed[v] not in memory.searched}
     # Unchanged files found clean before were searched for every value but these.
-    only_added = Literals(added) if added and memory.clean else None
+    added_matcher = Literals(added) if added else None
+    only_added = added_matcher if memory.clean else None
     clean: set[str] = set()
+    names: set[str] = set()
     for folder in folders:
-        for path in sorted(Path(folder).rglob("*")):
-            rel = path.relative_to(folder).as_posix()
-            for hit in search_text(path.name, literals):
-                raise RenderError(f"private identifier {hit.span!r} reached the published file name {rel!r}",
-                                  hint="this is a bug in the theme or renderer; do not publish")
-            if not path.is_file():
+        for rel, name, path in _entries(folder):
+            # A name found clean before is only searched for the values added since, as a file is.
+            by = literals if name not in memory.names else added_matcher
+            if by is not None:
+                for hit in search_text(name, by):
+                    raise RenderError(f"private identifier {hit.span!r} reached the published file name {rel!r}",
+                                      hint="this is a bug in the theme or renderer; do not publish")
+            names.add(name)
+            if path is None:
                 continue
-            data = path.read_bytes()
-            key = content_key(path.suffix, data)
+            suffix = os.path.splitext(name)[1]
+            with open(path, "rb") as file:
+                data = file.read()
+            key = content_key(suffix, data)
             if key in memory.clean and only_added is None:
                 clean.add(key)
                 continue
             search = only_added if key in memory.clean else literals
-            hits = search_bytes(data, path.suffix, search)[0]
-            if not hits and path.suffix.lower() in DOCUMENT_SUFFIXES:     # compressed inside
-                hits = [hit for _, hit in search_parts(document_text(path).parts, search)]
+            hits = search_bytes(data, suffix, search)[0]
+            if not hits and suffix.lower() in DOCUMENT_SUFFIXES:     # compressed inside
+                hits = [hit for _, hit in search_parts(document_text(Path(path)).parts, search)]
             if hits:     # nothing is remembered of a failed scan
                 raise RenderError(f"private identifier {hits[0].span!r} found in published file {rel}",
                                   hint=_HINT)
             clean.add(key)
     # Only this build's files are kept, so the list never grows.
-    memory.clean, memory.searched = clean, now
+    memory.clean, memory.searched, memory.names = clean, now, names
     memory.save()
