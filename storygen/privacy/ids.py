@@ -174,10 +174,10 @@ def _entries(folder: Path):
     """(relative path, name, full path or None for a folder) of everything under `folder`, each folder's
     entries sorted. os.walk, not rglob: on a 3,000-file site pathlib's per-entry work cost more
     than the search itself."""
-    for top, dirs, files in os.walk(folder):
+    root = os.fspath(folder)
+    for top, dirs, files in os.walk(root):
         dirs.sort()
-        rel_top = os.path.relpath(top, folder)
-        prefix = "" if rel_top == "." else rel_top.replace(os.sep, "/") + "/"
+        prefix = "" if top == root else top[len(root):].strip(os.sep).replace(os.sep, "/") + "/"
         for name in dirs:
             yield prefix + name, name, None
         for name in sorted(files):
