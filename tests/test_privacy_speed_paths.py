@@ -437,7 +437,7 @@ def test_a_cold_pool_read_by_both_cpus_without_a_model_finds_what_one_at_a_time_
     calls = []
     real = storygen.parallel.split_shared
     monkeypatch.setattr(storygen.parallel, "split_shared", lambda fn, shared, chunks: calls.append(chunks) or real(fn, shared, chunks))
-    texts = [TEXTS[n % len(TEXTS)] + f" Visit {n}, call 07700 900{n % 1000:03d}." for n in range(400)]
+    texts = [TEXTS[n % len(TEXTS)] + f" Visit {n}, call 07700 900{n % 1000:03d}." for n in range(1000)]
     assert sum(map(len, texts)) >= SPLIT_FROM_CHARS
     settings = Settings(ner_model="none")
     split = Detector(settings).scan_many(texts)
