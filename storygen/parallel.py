@@ -7,6 +7,7 @@ the same whatever the number of processes.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -92,16 +93,21 @@ def split_shared(fn, shared, chunks: list) -> list:
         return [fn(shared, c) for c in chunks]
     context = multiprocessing.get_context("fork")
     children = []
-    for chunk in chunks[1:]:
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_run_in_child, args=(send, fn, shared, chunk), daemon=True)
-        try:
-            child.start()
-        except OSError:                       # no process to be had: do it here
-            receive.close()
-            child = None
-        send.close()
-        children.append((child, receive))
+    # Frozen objects are never visited by a child's garbage collector, which would otherwise
+    # write to (and so copy) every page holding a container: word lists, the model's vocabulary.
+    gc.freeze()
+    try:
+        for chunk in chunks[1:]:
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_run_in_child, args=(send, fn, shared, chunk), daemon=True)
+            try:
+                child.start()
+            except OSError:                       # no process to be had: do it here
+                child = None
+            send.close()
+            children.append((child, receive))
+    finally:
+        gc.unfreeze()
     results = [fn(shared, chunks[0])]
     for chunk, (child, receive) in zip(chunks[1:], children):
         answer = (False, "")

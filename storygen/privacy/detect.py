@@ -179,12 +179,12 @@ def _text_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-PARALLEL_FROM = 400     # new texts for the model before scan_many spreads them over the CPUs
 # Without a model, a pool of new texts this long (about 150 comments of feedback) or longer is
 # read by every CPU, each its share. Below it the fork and the pages a child copies cost what
 # they save: on 2 CPUs, 72,000 characters of real comments read no faster split; 144,000 read
 # 1.6 times faster.
 SPLIT_FROM_CHARS = 100_000
+SPLIT_WITH_MODEL = 20_000    # the model reads ~4 times slower: a split pays from a smaller pool
 
 
 def _by_length(items: list[tuple[str, str]], parts: int) -> list[list[tuple[str, str]]]:
@@ -231,19 +231,11 @@ class Detector:
                 if key not in self._verdicts.texts and key not in self._cache:
                     todo.setdefault(key, text)
         items = list(todo.items())
-        if self.model and len(items) >= PARALLEL_FROM:
-            from ..parallel import pmap_shared, workers
-
-            # The model is the costly part: on a cold pool, each CPU reads its share
-            # (forked workers inherit the loaded pipeline; only hits come back).
-            # Forking costs ~0.2 s, so only a pool of some hundreds of new texts is shared out.
-            share = max(PARALLEL_FROM // 2, -(-len(items) // max(1, workers())))
-            chunks = [items[i:i + share] for i in range(0, len(items), share)]
-            for part in pmap_shared(_scan_chunk, self, chunks, min_items=2):
-                self._cache.update(part)
-        elif not self.model and sum(len(text) for _key, text in items) >= SPLIT_FROM_CHARS:
+        if items and sum(len(text) for _key, text in items) >= (SPLIT_WITH_MODEL if self.model else SPLIT_FROM_CHARS):
             from ..parallel import split_shared, workers
 
+            # Each CPU reads its share of a cold pool (forked children inherit the loaded
+            # pipeline and word lists; only hits come back).
             for part in split_shared(_scan_chunk, self, _by_length(items, workers())):
                 self._cache.update(part)
         elif items:
