@@ -97,8 +97,15 @@ def test_a_new_story_from_the_library_to_the_published_site(browser, tmp_path):
             page.locator("video").wait_for(timeout=120000)
             assert page.locator("track[kind=captions]").count() == 1
             page.evaluate("document.querySelector('figure.draft-video').scrollIntoView()")
-            page.wait_for_function("[...document.querySelectorAll('img.still')].slice(0, 3)"
-                                   ".every(i => i.complete && i.naturalWidth > 0)")
+            # Polled with evaluate: wait_for_function compiles its predicate in the page, which
+            # the studio's Content-Security-Policy (no 'unsafe-eval') refuses.
+            for _ in range(300):
+                if page.evaluate("[...document.querySelectorAll('img.still')].slice(0, 3)"
+                                 ".every(i => i.complete && i.naturalWidth > 0)"):
+                    break
+                page.wait_for_timeout(100)
+            else:
+                pytest.fail("the storyboard's first stills did not load within 30 s")
             shot(page, "storyboard")
 
             # 7. Build the site from the studio.
