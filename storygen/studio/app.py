@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import StorygenError
 from ..model import STATUSES
-from . import composer, edits, fromdraft, live, preview, writer
+from . import composer, edits, fromdraft, live, preview, privacyfix, writer
 from .library import SORTS, Query
 from .security import SECURITY_HEADERS, Gate, Keys, Refused, require_csrf
 from .writer import WriteRefused
@@ -47,6 +47,7 @@ class Studio:
             *fromdraft.routes(self),
             *live.routes(self),
             *preview.routes(self),
+            *privacyfix.routes(self),
             Route("/stories/{slug}", self.story),
             Route("/stories/{slug}/edit", self.compose, methods=["GET", "POST"]),
             Route("/excerpts/{excerpt_id}/flags", self.save_flags, methods=["POST"]),
@@ -118,6 +119,7 @@ class Studio:
         return self.page("story.html", status=_status_of(refusal), title=story.title, nav="stories", story=story,
                          composite=state.composites.get(story.slug), findings=findings,
                          passes=not _stops(findings), file_digest=self.file_digest(story.file),
+                         privacy=privacyfix.panel(self, state, story, findings, request),
                          rules=state.project.config.rules, codes=state.project.codes,
                          saved=request.query_params.get("saved") == "1", refusal=_refusal(refusal))
 

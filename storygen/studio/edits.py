@@ -7,6 +7,8 @@ whenever the project's loader refuses the result (with the loader's own message)
 from __future__ import annotations
 
 import datetime
+import json
+import re
 from pathlib import Path
 
 from ..model import Story
@@ -15,6 +17,10 @@ from . import writer
 from .writer import WriteRefused, put
 
 SOURCES_FILE = Path(NARRATIVES) / "sources.yaml"
+SIGNOFFS_FILE = Path(NARRATIVES) / "private" / "signoffs.yaml"
+SIGNOFFS_HEADER = ("# PRIVATE — never published. Privacy findings a reviewer has decided may stand, each\n"
+                   "# with the finding's key, who decided, when and why. Written by storygen studio;\n"
+                   "# a changed text changes the key, and the sign-off then no longer applies.\n")
 
 
 def yes_no(value: bool) -> str:
@@ -73,3 +79,72 @@ def set_review(root: Path, story: Story, expected: str, *, status: str, reviewer
 
     writer.write(root, rel, expected, lambda text: writer.edit_front_matter(text, change, path=rel),
                  attempted=f"status: {status}, reviewer: {reviewer}, reviewed_on: {when.isoformat()}")
+
+
+def _excerpt_item(tree, excerpt_id: str, rel: Path):
+    items = tree.get("excerpts") if hasattr(tree, "get") else tree
+    for item in items or ():
+        if hasattr(item, "get") and str(item.get("id", "")).strip() == excerpt_id:
+            return item
+    raise WriteRefused(f"excerpt `{excerpt_id}` is no longer in this file", path=rel,
+                       hint="reload the page: the file changed")
+
+
+def _same_style(old, new: str):
+    """`new` written as `old` was (a `|` block stays a block, a quoted string stays quoted)."""
+    return new if type(old) is str else type(old)(new)
+
+
+def replace_in_excerpt(root: Path, rel: Path, expected: str, excerpt_id: str, span: str,
+                       replacement: str) -> tuple[str, str]:
+    """Every whole-word `span` in one excerpt's `text` becomes `replacement` (the span's words may
+    be split over lines in the file). Returns the text before and after."""
+    words = span.split()
+    if not words:
+        raise WriteRefused("there is nothing to replace", path=rel)
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)")
+    texts: dict[str, str] = {}
+
+    def change(tree):
+        item = _excerpt_item(tree, excerpt_id, rel)
+        old = item.get("text")
+        if not isinstance(old, str):
+            raise WriteRefused(f"excerpt `{excerpt_id}` has no text to change", path=rel)
+        new, count = pattern.subn(lambda _m: replacement, old)
+        if not count:
+            raise WriteRefused(f"“{span}” is not in the text of excerpt `{excerpt_id}` as the file has it",
+                               path=rel, hint="edit the excerpt's text in its file, or reload the page")
+        item["text"] = _same_style(old, new)
+        texts.update(before=str(old), after=new)
+
+    writer.write(root, rel, expected, lambda text: writer.edit_yaml(text, change, path=rel),
+                 attempted=f"{excerpt_id}: “{span}” → “{replacement}”")
+    return texts["before"], texts["after"]
+
+
+def restore_excerpt(root: Path, rel: Path, expected: str, excerpt_id: str, before: str, after: str) -> None:
+    """Undo `replace_in_excerpt`: the text goes back to `before`, only while it is still `after`."""
+    def change(tree):
+        item = _excerpt_item(tree, excerpt_id, rel)
+        if str(item.get("text")) != after:
+            raise WriteRefused(f"the text of excerpt `{excerpt_id}` changed after the fix, so it cannot be undone",
+                               path=rel, hint="change the excerpt's text in its file instead")
+        item["text"] = _same_style(item["text"], before)
+
+    writer.write(root, rel, expected, lambda text: writer.edit_yaml(text, change, path=rel),
+                 attempted=f"{excerpt_id}: the text as it was before the fix")
+
+
+def add_signoff(root: Path, expected: str, entry: dict[str, str]) -> None:
+    """Append one sign-off to narratives/private/signoffs.yaml (created with a header if missing).
+
+    Every value is written as a double-quoted string (JSON's quoting, which YAML reads), so a
+    reviewer's words can never be read as YAML syntax; the loader then validates the file."""
+    block = "".join(("- " if i == 0 else "  ") + f"{key}: {json.dumps(value, ensure_ascii=False)}\n"
+                    for i, (key, value) in enumerate(entry.items()))
+    shown = block.rstrip("\n")
+    if not (root / SIGNOFFS_FILE).exists():
+        writer.create(root, SIGNOFFS_FILE, (SIGNOFFS_HEADER + block).encode("utf-8"))
+        return
+    writer.write(root, SIGNOFFS_FILE, expected,
+                 lambda text: (text if not text or text.endswith("\n") else text + "\n") + block, attempted=shown)

@@ -187,6 +187,27 @@ def write(root: Path, rel: Path | str, expected_digest: str, make_new, *, attemp
     return new
 
 
+def create(root: Path, rel: Path | str, data: bytes) -> None:
+    """A new file `rel` (project-relative, inside narratives/) holding `data`, validated as `write`
+    validates; refused (Conflict) when a file of that name appeared meanwhile, never replaced."""
+    rel = Path(rel)
+    target = inside_narratives(root, rel)
+    if target.exists():
+        raise Conflict("this file was created on disk after the page was opened", path=rel,
+                       on_disk=target.read_bytes().decode("utf-8", "replace"), attempted=data.decode("utf-8"))
+    validate(root, rel, data)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = durable_temp(target, data)
+    try:
+        os.link(tmp, target)                  # fails if the file exists: atomic and never over another's
+    except FileExistsError:
+        raise Conflict("this file was created on disk after the page was opened", path=rel,
+                       on_disk=target.read_bytes().decode("utf-8", "replace"),
+                       attempted=data.decode("utf-8")) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def durable_temp(target: Path, data: bytes) -> Path:
     """`data` in a temporary file beside `target`, flushed to disk: the first half of an
     atomic write (the caller renames or links it into place, and removes it on failure)."""
