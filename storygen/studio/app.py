@@ -234,7 +234,9 @@ class Studio:
                       "persona": {"name": story.persona.name, "role": story.persona.role,
                                   "setting": story.persona.setting},
                       "voice": story.voice, "themes": list(story.themes), "media": list(story.media),
-                      "body": story.body}
+                      "body": story.body,
+                      "images": [{"image": p.image, "alt": p.alt, "caption": p.caption, "credit": p.credit}
+                                 for p in story.images]}
         else:
             values = {"slug": "", "title": "", "summary": "", "persona": {"name": "", "role": "", "setting": ""},
                       "voice": "first", "themes": [], "media": list(composer.MEDIA), "body": ""}
@@ -244,6 +246,8 @@ class Studio:
                          file_digest=self.file_digest(story.file) if story else "",
                          top_codes=[c for c in state.project.codes.values() if "/" not in c.id],
                          media=composer.MEDIA, candidates=composer.candidates(state, values["themes"]),
+                         picture_files=composer.pictures_in_assets(self.workspace.root),
+                         spare_pictures=composer.SPARE_PICTURES,
                          refusal=_refusal(refusal, "No draft" if drafted is not None else "Not saved"),
                          saved=False, drafting=fromdraft.choices(state.project) if story is None else None,
                          drafted=drafted or {})

@@ -11,7 +11,6 @@ Excerpts picked from the library are added at the end of the body as
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -23,6 +22,9 @@ from . import writer
 
 STORIES = Path(NARRATIVES) / "stories"
 VOICES = ("first", "third")
+PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+PICTURE_FIELDS = ("image", "alt", "caption", "credit")
+SPARE_PICTURES = 1          # empty rows the form offers for adding a picture without JavaScript
 
 
 def _one_line(form, name: str) -> str:
@@ -42,6 +44,27 @@ def _flow(items) -> CommentedSeq:
     return seq
 
 
+def pictures_in_assets(root: Path) -> list[str]:
+    """Every picture file under assets/, as a story names it (relative to assets/), sorted."""
+    assets = root / "assets"
+    if not assets.is_dir():
+        return []
+    return sorted(p.relative_to(assets).as_posix() for p in assets.rglob("*")
+                  if p.suffix.lower() in PICTURE_SUFFIXES and p.is_file() and not p.is_symlink())
+
+
+def read_pictures(form) -> list[dict[str, str]]:
+    """The form's picture rows, in order: a row whose picture is left empty is dropped (so
+    choosing "no picture" removes one). Paths are checked by the loader, like a typed file."""
+    count = str(form.get("pictures", ""))
+    pictures = []
+    for i in range(min(int(count), 100) if count.isdigit() else 0):
+        row = {key: _one_line(form, f"picture_{key}_{i}") for key in PICTURE_FIELDS}
+        if row["image"]:
+            pictures.append(row)
+    return pictures
+
+
 def read_form(form, project) -> dict:
     """The composer form's fields, each checked against the project (codes, excerpt ids)."""
     themes = [t for t in form.getlist("themes") if t in project.codes]
@@ -52,7 +75,7 @@ def read_form(form, project) -> dict:
             "persona": {"name": _one_line(form, "persona_name"), "role": _one_line(form, "persona_role"),
                         "setting": _one_line(form, "persona_setting")},
             "voice": voice if voice in VOICES else "first", "themes": themes, "media": media or list(MEDIA),
-            "body": _body(form, picked), "picked": picked}
+            "body": _body(form, picked), "picked": picked, "images": read_pictures(form)}
 
 
 def new_story(workspace, state, form) -> str:
@@ -64,7 +87,6 @@ def new_story(workspace, state, form) -> str:
                             path=STORIES / f"{slug}.md", hint="for example time-to-listen")
     if not fields["title"]:
         raise StorygenError("a story needs a title", path=STORIES / f"{slug}.md", hint="type one in Title")
-    path = writer.inside_narratives(workspace.root, STORIES / f"{slug}.md")
     front = CommentedMap()
     front["title"] = fields["title"]
     front["summary"] = fields["summary"]
@@ -74,29 +96,21 @@ def new_story(workspace, state, form) -> str:
     front["themes"] = _flow(fields["themes"])
     front["status"] = "draft"
     front["media"] = _flow(fields["media"])
+    if fields["images"]:
+        front["images"] = CommentedSeq(_picture(row) for row in fields["images"])
     out = io.StringIO()
     writer._yaml(writer.LAYOUTS[0]).dump(front, out)
     data = f"---\n{out.getvalue()}---\n{fields['body']}".encode("utf-8")
     rel = STORIES / f"{slug}.md"
-    workspace.edit(lambda: create(workspace.root, rel, path, data))
+    workspace.edit(lambda: create(workspace.root, rel, data))
     return slug
 
 
-def create(root: Path, rel: Path, path: Path, data: bytes) -> None:
-    """A new file, checked by the loader first (writer.validate) and never written over another:
-    os.link fails if the name was taken meanwhile, where os.replace would overwrite."""
-    if path.exists():
-        raise writer.WriteRefused("a story with that page address already exists, so nothing was written",
-                                  path=rel, hint="choose another page address, or open the existing story")
-    writer.validate(root, rel, data)
-    tmp = writer.durable_temp(path, data)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        raise writer.WriteRefused("a story with that page address already exists, so nothing was written",
-                                  path=rel) from None
-    finally:
-        tmp.unlink(missing_ok=True)
+def create(root: Path, rel: Path, data: bytes) -> None:
+    """A new story file, checked by the loader first and never written over another (writer.create)."""
+    writer.create(root, rel, data, taken=writer.WriteRefused(
+        "a story with that page address already exists, so nothing was written", path=rel,
+        hint="choose another page address, or open the existing story"))
 
 
 def edit_story(workspace, state, slug: str, form) -> str:
@@ -123,6 +137,7 @@ def edit_story(workspace, state, slug: str, form) -> str:
         for key in ("themes", "media"):
             if [str(x) for x in front.get(key) or []] != fields[key]:
                 front[key] = _flow(fields[key])
+        _change_pictures(front, fields["images"])
 
     def make_new(text: str) -> str:
         text = writer.edit_front_matter(text, change, path=story.file)
@@ -131,6 +146,38 @@ def edit_story(workspace, state, slug: str, form) -> str:
     digest = form.get("digest", "")
     workspace.edit(lambda: writer.write(workspace.root, story.file, digest, make_new, attempted=body))
     return slug
+
+
+def _picture(row: dict[str, str]) -> CommentedMap:
+    return CommentedMap((key, row[key]) for key in PICTURE_FIELDS if row[key] or key in ("image", "alt"))
+
+
+def _change_pictures(front, rows: list[dict[str, str]]) -> None:
+    """The story's `images` made to match the form's rows, picture by picture and field by
+    field, so changing one alt text changes one line (other keys, such as `decorative`, stay)."""
+    old = front.get("images")
+    if not rows:
+        if old:
+            del front["images"]
+        return
+    if not isinstance(old, CommentedSeq):
+        writer.put(front, "images", CommentedSeq(_picture(row) for row in rows), after=("content_note", "media"))
+        return
+    for i, row in enumerate(rows):
+        if i >= len(old) or not isinstance(old[i], CommentedMap):
+            if i < len(old):
+                old[i] = _picture(row)
+            else:
+                old.append(_picture(row))
+            continue
+        for key in PICTURE_FIELDS:
+            if str(old[i].get(key, "")) == row[key]:
+                continue
+            if row[key] or key in ("image", "alt"):     # an empty alt is left for the loader to refuse
+                writer.put(old[i], key, row[key], after=PICTURE_FIELDS[:PICTURE_FIELDS.index(key)][::-1])
+            else:
+                del old[i][key]                          # a caption or credit cleared
+    del old[len(rows):]
 
 
 def _with_body(text: str, body: str) -> str:

@@ -187,23 +187,28 @@ def write(root: Path, rel: Path | str, expected_digest: str, make_new, *, attemp
     return new
 
 
-def create(root: Path, rel: Path | str, data: bytes) -> None:
+def create(root: Path, rel: Path | str, data: bytes, *, taken: StorygenError | None = None) -> None:
     """A new file `rel` (project-relative, inside narratives/) holding `data`, validated as `write`
-    validates; refused (Conflict) when a file of that name appeared meanwhile, never replaced."""
+    validates, and never written over another: os.link fails if the name was taken meanwhile,
+    where os.replace would overwrite. Raises `taken` (default: a Conflict showing the file
+    found) when the file exists."""
     rel = Path(rel)
     target = inside_narratives(root, rel)
+
+    def refusal() -> StorygenError:
+        return taken or Conflict("this file was created on disk after the page was opened", path=rel,
+                                 on_disk=target.read_bytes().decode("utf-8", "replace"),
+                                 attempted=data.decode("utf-8", "replace"))
+
     if target.exists():
-        raise Conflict("this file was created on disk after the page was opened", path=rel,
-                       on_disk=target.read_bytes().decode("utf-8", "replace"), attempted=data.decode("utf-8"))
+        raise refusal()
     validate(root, rel, data)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = durable_temp(target, data)
     try:
-        os.link(tmp, target)                  # fails if the file exists: atomic and never over another's
+        os.link(tmp, target)
     except FileExistsError:
-        raise Conflict("this file was created on disk after the page was opened", path=rel,
-                       on_disk=target.read_bytes().decode("utf-8", "replace"),
-                       attempted=data.decode("utf-8")) from None
+        raise refusal() from None
     finally:
         tmp.unlink(missing_ok=True)
 
