@@ -14,9 +14,11 @@
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import http.server
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -103,8 +105,9 @@ class Preview:
         if old is not None:
             # Requests already streaming from the old folder keep their open files. Thousands
             # of files take a while to unlink: the next rebuild need not wait for it.
-            threading.Thread(target=shutil.rmtree, args=(old.parent,), kwargs={"ignore_errors": True},
-                             name="storygen-cleanup", daemon=True).start()
+            with signals_to_main_thread():
+                threading.Thread(target=shutil.rmtree, args=(old.parent,), kwargs={"ignore_errors": True},
+                                 name="storygen-cleanup", daemon=True).start()
 
     # --- watching ---------------------------------------------------------
 
@@ -151,9 +154,10 @@ class Preview:
             raise StorygenError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
                                 hint="another program is using that port; try `storygen serve --port 8001`") from None
         self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, name="storygen-http", daemon=True).start()
-        threading.Thread(target=self.watch, name="storygen-watch", daemon=True).start()
-        threading.Thread(target=_warm_up, name="storygen-warm-up", daemon=True).start()
+        with signals_to_main_thread():
+            threading.Thread(target=self.httpd.serve_forever, name="storygen-http", daemon=True).start()
+            threading.Thread(target=self.watch, name="storygen-watch", daemon=True).start()
+            threading.Thread(target=_warm_up, name="storygen-warm-up", daemon=True).start()
         return self.httpd.server_address[1]
 
     def stop(self) -> None:
@@ -201,6 +205,27 @@ def file_inside(site: Path, path: str) -> Path | None:
     if not real.is_relative_to(site.resolve()) or not real.is_file():
         return None
     return real
+
+
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def signals_to_main_thread():
+    """Threads started inside never take Ctrl+C or SIGTERM (they inherit the blocked mask,
+    as do the request threads the HTTP thread starts). The kernel hands a process's signal to
+    any thread not blocking it: one taken by a helper thread set Python's flag but left the
+    main thread asleep in `time.sleep(3600)`, and `serve` went on running (seen when a test's
+    SIGTERM came while the detectors were loading). Blocked elsewhere, both signals wake
+    the main thread, whose handler stops the preview and removes its folder."""
+    if threading.current_thread() is not threading.main_thread():
+        yield                      # a thread started from a helper thread inherits its mask
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _warm_up() -> None:
