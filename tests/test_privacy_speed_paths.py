@@ -39,6 +39,13 @@ def test_plain_text_for_propagation_matches_the_character_by_character_fold(text
     assert len(_plain(text)) == len(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40))
+def test_plain_text_for_propagation_matches_the_fold_on_any_characters(text):
+    # replacing each kind of non-ASCII letter in turn must not map one letter twice
+    assert _plain(text) == _plain_slow(text)
+
+
 def _town_hits_slow(text: str):
     """Every start word tried at every length, as before the first-word index."""
     multi = quasi._gazetteer()[0]
@@ -252,6 +259,49 @@ def test_first_letter_lookaheads_change_no_match(text):
             assert bool(rx.search(window)) == bool(plain.search(window)), (rx.pattern[:40], window)
 
 
+CASELESS_PAIRS = [(facilities._KIND, facilities._KIND_LOW), (facilities._programmes(), facilities._programmes_low()),
+                  (quasi.EVENT, quasi.EVENT_LOW), (quasi.UNIQUE, quasi.UNIQUE_LOW)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(GENERATED, st.lists(st.sampled_from(["Ward", "WARD", "ward", "C", "c", "block", "Sure", "start",
+                                                        "Home-Start", "fire", "Fıre", "the only", "ſure", "İnquiry",
+                                                        "K", "\u212a", " ", "-", "\n", "Centre", "unit 4"]),
+                                      max_size=20).map("".join)))
+def test_case_insensitive_patterns_find_the_same_on_the_lower_cased_text(text):
+    from storygen.privacy.rx import caseless_finditer
+
+    for rx, twin in CASELESS_PAIRS:
+        assert [m.span() for m in caseless_finditer(rx, twin, text)] == [m.span() for m in rx.finditer(text)]
+
+
+def test_only_the_listed_characters_match_letters_otherwise_when_lower_cased():
+    # the claim rx.caseless_finditer rests on, read off every character there is
+    import sys
+    from storygen.privacy.rx import _CASE_SPECIAL
+
+    letter, word = re.compile("[a-z]", re.I), re.compile(r"\w")
+    differ = set()
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        low = ch.lower()
+        if len(low) != 1 or (letter.fullmatch(ch) is not None) != (low.isascii() and low.isalpha()) \
+                or (word.fullmatch(ch) is None) != (word.fullmatch(low) is None):
+            differ.add(ch)
+    assert differ == set(_CASE_SPECIAL)
+
+
+def test_a_lower_case_twin_refuses_a_pattern_with_capitals():
+    from storygen.privacy.rx import lower_twin
+
+    assert lower_twin(re.compile(r"\bward\S*(?P<n>\d)", re.I)).flags & re.I == 0
+    for bad in (re.compile("Ward", re.I), re.compile("[A-Z]", re.I), re.compile("ward")):
+        with pytest.raises(ValueError):
+            lower_twin(bad)
+
+
 def test_first_letters_refuses_an_alternative_that_may_begin_otherwise():
     from storygen.privacy.rx import first_letters
 
@@ -279,10 +329,30 @@ def test_facility_hits_on_written_text_read_back_as_forward(text):
         assert facilities._after_sentence_end(text, pos) == (facilities._SENTENCE_END.search(text, 0, pos) is not None)
 
 
+AGE_WORDS = ("aged age of Age turned turning TURNING forty twenty-one seventy-seven a hundred seven nineteen "
+             "years year yrs yr old Old I'm I am she was he is they're She's only just still born in 1984 2003 "
+             "47 12 130 per cent % minutes weeks now and then this").split()
+AGE_TEXT = st.lists(st.one_of(st.sampled_from(AGE_WORDS), st.sampled_from([" ", " ", "  ", "-", ", ", ". ", "\n"]),
+                              st.text(max_size=2)), max_size=30).map("".join)
+
+
 @settings(max_examples=300, deadline=None)
 @given(GENERATED)
 def test_the_age_precheck_drops_no_age(text):
     assert list(patterns.ages(text)) == list(patterns.ages(text, precheck=False))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(AGE_TEXT)
+def test_ages_tried_only_the_ways_a_text_can_hold_find_what_every_way_finds(text):
+    assert list(patterns.ages(text)) == list(patterns.ages(text, precheck=False))
+
+
+@pytest.mark.parametrize("text, value", [("aged 47", 47), ("she turned forty-one.", 41), ("seven years old", 7),
+                                         ("I was only 12, then", 12), ("born in 1984", 0),
+                                         ("twenty-one  yrs - old and she's 30 now", 21)])
+def test_each_way_of_writing_an_age_is_still_found(text, value):
+    assert next(patterns.ages(text))[4] == value
 
 
 @settings(max_examples=200, deadline=None)

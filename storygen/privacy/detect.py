@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from . import fusion, names, ner, patterns, quasi
 from .entities import PRESIDIO_ENTITIES
+from .rx import caseless_finditer
 from .textnorm import fold
 from .verdicts import Verdicts
 
@@ -359,10 +360,11 @@ class Detector:
             raw.extend((e, s, en, sc, "") for e, s, en, sc in quasi.place_hits(t))
             raw.extend((e, s, en, sc, "") for e, s, en, sc in quasi.org_hits(t))
             anchors = [(s, en) for e, s, en, *_ in raw if e in ("PLACE", "ORG")]
-            for m in quasi.UNIQUE.finditer(t):
+            for m in caseless_finditer(quasi.UNIQUE, quasi.UNIQUE_LOW, t) if anchors else ():  # near one only
                 if any(abs(m.start() - a) <= window * 2 or abs(b - m.end()) <= window * 2 for a, b in anchors):
                     raw.append(("UNIQUE", m.start(), m.end(), 0.7, ""))
-            raw.extend(("EVENT", m.start(), m.end(), 0.6, "") for m in quasi.EVENT.finditer(t))
+            events = caseless_finditer(quasi.EVENT, quasi.EVENT_LOW, t)
+            raw.extend(("EVENT", m.start(), m.end(), 0.6, "") for m in events)
         return raw
 
     def _finish(self, folded, raw, ents: list[tuple[str, int, int]]) -> tuple[Hit, ...]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from importlib import resources
 
 from .names import lists, places
-from .rx import first_letters
+from .rx import caseless_finditer, first_letters, lower_twin
 
 QHit = tuple[str, int, int, float]
 
@@ -27,7 +27,8 @@ PLACE_KINDS = ("ward wards unit units centre center centres house hospital infir
 ORG_KINDS = ("team group service services project programme program club session sessions class course "
              "network hub pathway").split()
 _KINDS = "|".join(PLACE_KINDS + ORG_KINDS)
-_KIND = re.compile(rf"\b{first_letters(_KINDS)}(?:{_KINDS})\b(?: [A-Z0-9]\b)?", re.I)
+_KIND = re.compile(rf"\b{first_letters(_KINDS)}(?:{_KINDS})\b(?: [a-z0-9]\b)?", re.I)   # "C block"
+_KIND_LOW = lower_twin(_KIND)
 _WORD_BEFORE = re.compile(r"([^\W_][\w'’&.]*)([ -])$")
 _BEFORE_ACRONYM = "at|in|into|to|from|the|admitted to|transferred to|moved to"
 _ACRONYM_AFTER = re.compile(rf"\b{first_letters(_BEFORE_ACRONYM)}(?:{_BEFORE_ACRONYM})\s+"
@@ -47,10 +48,15 @@ def service_words() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def _programmes() -> re.Pattern:
-    names = sorted(_lines("programmes.txt"), key=len, reverse=True)
+    names = sorted((n.lower() for n in _lines("programmes.txt")), key=len, reverse=True)
     alternation = "|".join(re.escape(n).replace(r"\ ", r"[\s-]?").replace(r"\-", r"[\s-]?")
                            .replace("'", "['’]?") for n in names)
     return re.compile(rf"\b{first_letters('|'.join(names))}(?:{alternation})\b", re.I)
+
+
+@functools.lru_cache(maxsize=1)
+def _programmes_low() -> re.Pattern:
+    return lower_twin(_programmes())
 
 
 @functools.lru_cache(maxsize=1)
@@ -118,7 +124,7 @@ def _distinctive(word: str, dictionary: frozenset[str], first: frozenset[str], t
 def facility_hits(text: str) -> Iterator[QHit]:
     first, _surnames, dictionary = lists()
     towns, _regions = places()
-    for kind in _KIND.finditer(text):
+    for kind in caseless_finditer(_KIND, _KIND_LOW, text):
         start, names, pos, tentative = kind.start(), 0, kind.start(), None
         for _ in range(MAX_WORDS):
             found = _word_before(text, pos)
@@ -141,7 +147,7 @@ def facility_hits(text: str) -> Iterator[QHit]:
                 start = min(start, tentative)
             entity = "PLACE" if kind.group().split()[0].lower() in PLACE_KINDS else "ORG"
             yield entity, start, kind.end(), 0.8
-    for m in _programmes().finditer(text):
+    for m in caseless_finditer(_programmes(), _programmes_low(), text):
         yield "ORG", m.start(), m.end(), 0.8
     for m in _ACRONYM_AFTER.finditer(text):
         if m.group(1).replace(".", "").casefold() not in _national():

@@ -121,6 +121,8 @@ def _only_capitals_say_so(span: str) -> bool:
 
 def model_hits(text: str, ents, settings):
     """The model's entities in folded `text` as raw detector hits (entity, start, end, score, detail)."""
+    if not ents:
+        return                    # most texts without a model: nothing to read, not even the words
     titled = _titled(text)
     for entity, start, end in ents:
         start, end = _trim(text, start, end)

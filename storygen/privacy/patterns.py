@@ -17,6 +17,8 @@ import functools
 import re
 from collections.abc import Iterator
 
+from .rx import first_letters
+
 Hit = tuple[str, int, int, float]
 
 # --- phone -----------------------------------------------------------------
@@ -188,15 +190,39 @@ _NUMBER_WORDS = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(
                  r"|five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
                  r"|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine|a hundred)")
 _AGE_NUM = rf"(?:\d{{1,3}}|{_NUMBER_WORDS})"
-_AGE = re.compile(
-    rf"\b(?:aged?|age of|turned|turning)\s+(?P<a>{_AGE_NUM})\b(?!\s*(?:%|per ?cent|minutes|hours|days|weeks|months|times|pounds|quid))"
-    rf"|\b(?P<b>{_AGE_NUM})[\s-]+(?:years?|yrs?)[\s-]+old\b"
-    rf"|\b(?:I'm|I am|she's|he's|she is|he is|they're|I was|she was|he was)"
-    rf"\s+(?:only\s+|just\s+|nearly\s+|almost\s+|barely\s+|still\s+)?(?P<c>\d{{1,3}})\b"
-    r"(?=\s*(?:[.,;!?]|$|now|next|this|when|and|but|years?|at the time|then))"
-    r"|\bborn in (?P<d>(?:19|20)\d\d)\b",
-    re.I,
+_PRONOUN_IS = r"I'm|I am|she's|he's|she is|he is|they're|I was|she was|he was"
+# The four ways an exact age is written, in the order they are tried at a position, each
+# with what every one of its matches holds (tested first, so a text that has none of it
+# skips that way entirely): "aged 47" / "turning forty" (a word starting "age" or "turn"),
+# "forty years old" ("years old"), "she was only 47" (a digit), "born in 1984" ("born in").
+_AGE_WAYS = (
+    (rf"\b(?:aged?|age of|turned|turning)\s+(?P<a>{_AGE_NUM})\b"
+     r"(?!\s*(?:%|per ?cent|minutes|hours|days|weeks|months|times|pounds|quid))",
+     r"\b(?:age|turn)"),
+    (rf"\b(?P<b>{_AGE_NUM})[\s-]+(?:years?|yrs?)[\s-]+old\b", r"\b(?:years?|yrs?)[\s-]+old\b"),
+    (rf"\b{first_letters(_PRONOUN_IS)}(?:{_PRONOUN_IS})"
+     r"\s+(?:only\s+|just\s+|nearly\s+|almost\s+|barely\s+|still\s+)?(?P<c>\d{1,3})\b"
+     r"(?=\s*(?:[.,;!?]|$|now|next|this|when|and|but|years?|at the time|then))",
+     r"\d"),
+    (r"\bborn in (?P<d>(?:19|20)\d\d)\b", r"\bborn in \d"),
 )
+_AGE = re.compile("|".join(way for way, _needs in _AGE_WAYS), re.I)   # every way at once
+_AGE_NEEDS = tuple(re.compile(needs, re.I) for _way, needs in _AGE_WAYS)
+# Letters each need holds, looked for in the lower-cased text before the need itself (a plain
+# substring test costs next to nothing; the need's search, case-insensitive, a scan of the
+# text). No character other than these letters' capitals matches them case-insensitively
+# ("ı" does match "i", hence "born" rather than "born in"); a way with none is always searched.
+_AGE_LETTERS = (("age", "turn"), ("old",), (), ("born",))
+
+
+@functools.lru_cache(maxsize=16)
+def _age_ways(present: tuple[bool, ...]) -> re.Pattern:
+    """The alternation of only the ways whose needs a text meets, in the same order: it finds
+    exactly what _AGE finds there (a way that cannot match anywhere in the text changes no
+    match), without trying the number words at every word of most texts."""
+    return re.compile("|".join(way for (way, _n), keep in zip(_AGE_WAYS, present) if keep), re.I)
+
+
 _WORD_VALUES = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen".split())}
@@ -223,19 +249,20 @@ def age_value(word: str) -> int | None:
     return total
 
 
-# What every match of _AGE holds: "age"/"turn" at a word's start ("aged 47", "turning forty"),
-# "old" after a space or hyphen ("forty years old"), or a digit (the other forms). Most
-# texts have none of them, and this costs a sixth of trying _AGE's many number words at
-# every word (tests/test_privacy_speed_paths.py compares with and without it).
-_AGE_NEEDS = re.compile(r"\d|\b(?:age|turn|old)", re.I)
-
-
 def ages(text: str, precheck: bool = True) -> Iterator[tuple[str, int, int, float, int]]:
-    """(entity, start, end, score, age); "born in 1984" yields the year as the value."""
-    if precheck and not _AGE_NEEDS.search(text):
-        return
-    for m in _AGE.finditer(text):
-        key = next(k for k in "abcd" if m.group(k))
+    """(entity, start, end, score, age); "born in 1984" yields the year as the value.
+    `precheck=False` runs the whole alternation (what the tests compare the fast path with)."""
+    if precheck:
+        low = text.lower()
+        present = tuple((not letters or any(w in low for w in letters)) and needs.search(text) is not None
+                        for letters, needs in zip(_AGE_LETTERS, _AGE_NEEDS))
+        if not any(present):
+            return
+        matcher = _age_ways(present)
+    else:
+        matcher = _AGE
+    for m in matcher.finditer(text):
+        key = m.lastgroup
         value = age_value(m.group(key)) if key != "d" else 0
         if value is None or (key != "d" and not 0 < value < 120):
             continue

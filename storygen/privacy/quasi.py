@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from .facilities import facility_hits
 from .names import lists, places
-from .rx import first_letters
+from .rx import caseless_finditer, first_letters, lower_twin
 
 QHit = tuple[str, int, int, float]
 
@@ -32,10 +32,12 @@ _PREPOSITION_PLACE = re.compile(r"\b(?:in|from|near|outside|around|round|to|at) 
 _UNIQUE = (r"the only|the first|the last|the one and only|the youngest|the oldest|head of"
            r"|director of|lead for|chief executive|chair of|manager of|in charge of|founder of")
 UNIQUE = re.compile(rf"\b{first_letters(_UNIQUE)}(?:{_UNIQUE})\b", re.I)
+UNIQUE_LOW = lower_twin(UNIQUE)
 _EVENT = (r"inquiry|inquest|tribunal|court case|in court|trial|prosecuted|prosecution|fire|flood"
           r"|explosion|murder(?:ed)?|killed|died|death|suicide|stabbing|was in the (?:paper|papers|news)"
           r"|on the news|made the news|front page|headlines|serious case review|scandal")
 EVENT = re.compile(rf"\b{first_letters(_EVENT)}(?:{_EVENT})\b", re.I)
+EVENT_LOW = lower_twin(EVENT)
 SPECIAL = {
     "health": re.compile(r"\b(?:cancer|chemo\w*|HIV|AIDS|diabet\w+|depress\w+|anxiety|schizophreni\w+|bipolar"
                          r"|dementia|alzheimer'?s|autis\w+|ADHD|epilep\w+|stroke|MS|multiple sclerosis|pregnan\w+"
