@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from . import fusion, names, ner, patterns, quasi
+from . import fusion, names, ner, patterns, quasi, urls
 from .entities import PRESIDIO_ENTITIES
 from .rx import caseless_finditer
 from .textnorm import fold
@@ -115,11 +115,6 @@ class Settings:
         }
 
 
-# Country-code TLDs that are also file extensions: "index.html" is not a Haitian web address.
-_FILE_EXTS = frozenset("htm html md py sh js css json xml txt pdf zip mov mp4 jpg jpeg png gif svg webp vtt srt "
-                       "csv yaml yml toml rs pl ps ai".split())
-
-
 def _consistent_case(value: str) -> bool:
     letters = [c for c in value if c.isalpha()]
     return all(c.isupper() for c in letters) or all(c.islower() for c in letters)
@@ -127,25 +122,6 @@ def _consistent_case(value: str) -> bool:
 
 def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
-
-
-# Top-level domains people actually write in feedback without "www." or "https://". A bare
-# "word.word" with any other ending is a full stop without its space ("Doctors.How",
-# "ambulance….best"), since every dictionary word is now some registry's TLD.
-_BARE_TLDS = frozenset("com net org uk io info biz me tv eu ie scot wales cymru london co gov nhs ac app dev".split())
-
-
-def _missing_space(url: str) -> bool:
-    if "://" in url or url.lower().startswith("www.") or "/" in url or "@" in url:
-        return False
-    tld = url.rstrip(".").rsplit(".", 1)[-1]
-    return tld.lower() not in _BARE_TLDS or not tld.islower() or "…" in url or ".." in url
-
-
-def _file_name_like(url: str) -> bool:
-    if "://" in url or url.lower().startswith("www.") or "/" in url:
-        return False
-    return url.rsplit(".", 1)[-1].lower().rstrip(".") in _FILE_EXTS
 
 
 @functools.lru_cache(maxsize=1)
@@ -392,8 +368,8 @@ class Detector:
             if span.casefold() in self.settings.allowed_values:
                 continue
             if entity == "URL" and (self._domain_allowed(folded.text[start:end])
-                                    or _file_name_like(folded.text[start:end])
-                                    or _missing_space(folded.text[start:end])
+                                    or urls.file_name_like(folded.text[start:end])
+                                    or urls.missing_space(folded.text[start:end])
                                     or _word_char(folded.text[end:end + 1])):
                 # the last: Presidio stops at a known TLD inside a longer word ("photo.jp|g")
                 continue

@@ -18,6 +18,7 @@ import re
 
 from .domains import OFFLINE_TLD, registered_domain  # noqa: F401  (sets the offline cache first)
 from .entities import PRESIDIO_ENTITIES  # noqa: F401
+from . import urls
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry  # noqa: E402
 from presidio_analyzer.nlp_engine import NoOpNlpEngine  # noqa: E402
 from presidio_analyzer.predefined_recognizers import (  # noqa: E402
@@ -76,7 +77,8 @@ def _recognizers() -> tuple:
 # What a recognizer cannot match without: every pattern of the card, NHS, NINO, IBAN and
 # driving-licence recognizers has a [0-9] or \d; IP addresses need a digit or ":"; email
 # needs "@"; every URL pattern has "[.]" followed by a top-level domain, each of which
-# starts with a letter (tests/test_privacy_fastpaths.py checks the installed patterns).
+# starts with a letter (tests/test_privacy_fastpaths.py checks the installed patterns), and
+# the detector keeps a URL match only with what urls.may_hold_an_address looks for.
 # Phone numbers need digits too, and detect.py drops a phone hit with fewer than ten
 # characters for which str.isdigit() is true, so a text with fewer cannot have one.
 # Prose has none of these: skipping a recognizer on a text that lacks them changes
@@ -123,7 +125,7 @@ def _needed(recognizer, text: str, digit: bool, ascii_digits: int | None = None)
     if entities == {"EMAIL_ADDRESS"}:
         return "@" in text
     if entities == {"URL"}:
-        return _DOT_LETTER.search(text) is not None
+        return _DOT_LETTER.search(text) is not None and urls.may_hold_an_address(text)
     return True
 
 
