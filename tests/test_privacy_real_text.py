@@ -273,7 +273,7 @@ def test_a_large_cold_pool_read_over_the_cpus_finds_what_one_at_a_time_finds():
     from storygen.privacy.detect import SPLIT_WITH_MODEL
 
     texts = [f"Visit {n}: I think Thandiwe left Larkspur ward in week {n}, and nobody rang me on 07700 900{n % 1000:03d}."
-             for n in range(300)]
+             for n in range(600)]
     assert sum(map(len, texts)) >= SPLIT_WITH_MODEL
     pooled = Detector(Settings(ner_model=MODEL)).scan_many(texts)
     single = Detector(Settings(ner_model=MODEL))

@@ -275,10 +275,65 @@ def test_case_insensitive_patterns_find_the_same_on_the_lower_cased_text(text):
         assert [m.span() for m in caseless_finditer(rx, twin, text)] == [m.span() for m in rx.finditer(text)]
 
 
+NEEDS = [(quasi._PLACE, quasi._PLACE_NEEDS), (quasi._ORG, quasi._ORG_NEEDS),
+         (facilities._ACRONYM_AFTER, facilities._ACRONYM_NEEDS)]
+
+
+SLOTS = [names._CUE_SLOT, names._STRONG_SLOT, names._ROLE_SLOT, names._THANKS_SLOT, names._IT_WAS_SLOT]
+
+
+@pytest.mark.parametrize("slot", SLOTS, ids=lambda s: s.rx.pattern[30:60])
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_a_slot_pattern_is_searched_whenever_it_can_match(slot, data):
+    # strings the pattern matches (from the pattern itself, without its first-letter
+    # look-ahead, which hypothesis cannot generate from), with odd letters and text before
+    before = data.draw(st.from_regex(_plain_pattern(slot.rx)))
+    assert slot.rx.search(before) is None or slot.search(before) is not None, before
+    prefix = data.draw(st.sampled_from(["", "x", "x'", "(", "\u0131", "\u0130", "_", "9"]))
+    assert slot.rx.search(prefix + before) is None or slot.search(prefix + before) is not None
+
+
+def _alternatives(alternation: str) -> list[str]:
+    """The words of a plain alternation ("sister|key worker|fiancée?"), optional letters both ways."""
+    out = []
+    for alt in alternation.split("|"):
+        out += [alt.replace("e?", "e"), alt.replace("e?", "")] if "?" in alt else [alt]
+    return out
+
+
+@pytest.mark.parametrize("before", [f"my {w}, " for w in _alternatives(names._KIN)]
+                         + [f"the {w} " for w in _alternatives(names._ROLES)]
+                         + [f"{w} " for w in _alternatives(names._CUES.replace("(?:'s| is)", "'s"))]
+                         + [f"{w} " for w in _alternatives(names._IT_WAS_WORDS)]
+                         + ["thank you very much to ", "thanks, ", "with praise ", "me and ", "US AND ",
+                            "she was nıcknamed ", "my sıster ", "ot ", "the SALT ", "IT'S ", "Her Name Is  "])
+def test_every_way_a_slot_pattern_ends_is_searched(before):
+    slots = [slot for slot in SLOTS if slot.rx.search(before)]
+    assert slots and all(slot.search(before) for slot in slots), before
+
+
+def test_a_slot_pattern_turns_away_other_last_words():
+    assert names._ROLE_SLOT.search("we thanked the staff nurse, ") is not None
+    assert names._ROLE_SLOT.search("we saw the ") is None
+    assert names._CUE_SLOT.search("her name's  ") is not None and names._CUE_SLOT.search("I'm ") is not None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(GENERATED, st.lists(st.sampled_from(["The", "Oakfield", "Housing", "Association", "Trust", "team",
+                                                        "Ward", "ward", "7", "Road", "St", "St.", "Saint", "Mary",
+                                                        "Leeds", "City", "Council", "of", "&", "and", "to", "QMC",
+                                                        "R.V.I.", "admitted", "A.", "B", "Health Centre", "at"]),
+                                      max_size=14).map(" ".join)))
+def test_a_text_without_what_a_pattern_needs_has_no_match(text):
+    for rx, needs in NEEDS:
+        assert rx.search(text) is None or needs.search(text) is not None, rx.pattern[:40]
+
+
 def test_only_the_listed_characters_match_letters_otherwise_when_lower_cased():
     # the claim rx.caseless_finditer rests on, read off every character there is
     import sys
-    from storygen.privacy.rx import _CASE_SPECIAL
+    from storygen.privacy.rx import CASE_SPECIAL
 
     letter, word = re.compile("[a-z]", re.I), re.compile(r"\w")
     differ = set()
@@ -290,7 +345,7 @@ def test_only_the_listed_characters_match_letters_otherwise_when_lower_cased():
         if len(low) != 1 or (letter.fullmatch(ch) is not None) != (low.isascii() and low.isalpha()) \
                 or (word.fullmatch(ch) is None) != (word.fullmatch(low) is None):
             differ.add(ch)
-    assert differ == set(_CASE_SPECIAL)
+    assert differ == set(CASE_SPECIAL)
 
 
 def test_a_lower_case_twin_refuses_a_pattern_with_capitals():

@@ -156,12 +156,13 @@ def _text_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-# Without a model, a pool of new texts this long (about 150 comments of feedback) or longer is
-# read by every CPU, each its share. Below it the fork and the pages a child copies cost what
-# they save: on 2 CPUs, 72,000 characters of real comments read no faster split; 144,000 read
-# 1.6 times faster.
-SPLIT_FROM_CHARS = 100_000
-SPLIT_WITH_MODEL = 20_000    # the model reads ~4 times slower: a split pays from a smaller pool
+# A pool of new texts this long or longer is read by every CPU, each its share. Below it
+# the fork (about 10 ms here, whatever the work) and the pages a child copies cost what
+# they save. Measured on 2 CPUs with real comments, best of 7 (one CPU vs split): without a
+# model 15,000 characters 18 vs 26 ms, 34,000 42 vs 36 ms, 72,000 91 vs 63 ms; with the
+# model, whose memory a child copies as it reads, 34,000 150 vs 183 ms, 72,000 363 vs 305 ms.
+SPLIT_FROM_CHARS = 30_000
+SPLIT_WITH_MODEL = 50_000
 
 
 def _by_length(items: list[tuple[str, str]], parts: int) -> list[list[tuple[str, str]]]:

@@ -33,6 +33,7 @@ _WORD_BEFORE = re.compile(r"([^\W_][\w'’&.]*)([ -])$")
 _BEFORE_ACRONYM = "at|in|into|to|from|the|admitted to|transferred to|moved to"
 _ACRONYM_AFTER = re.compile(rf"\b{first_letters(_BEFORE_ACRONYM)}(?:{_BEFORE_ACRONYM})\s+"
                             r"((?:[A-Z]\.){2,5}|[A-Z]{2,5})(?=[\s,.;:!?)]|$)")
+_ACRONYM_NEEDS = re.compile(r"[A-Z](?:[A-Z]|\.[A-Z])")    # what each acronym above holds
 MAX_WORDS = 4
 
 
@@ -149,6 +150,6 @@ def facility_hits(text: str) -> Iterator[QHit]:
             yield entity, start, kind.end(), 0.8
     for m in caseless_finditer(_programmes(), _programmes_low(), text):
         yield "ORG", m.start(), m.end(), 0.8
-    for m in _ACRONYM_AFTER.finditer(text):
+    for m in _ACRONYM_AFTER.finditer(text) if _ACRONYM_NEEDS.search(text) else ():
         if m.group(1).replace(".", "").casefold() not in _national():
             yield "ORG", m.start(1), m.end(1), 0.6

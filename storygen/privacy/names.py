@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 from importlib import resources
 
-from .rx import first_letters
+from .rx import CASE_SPECIAL, first_letters
 
 # (entity, start, end, score, via) where via is "list" or "cue".
 NameHit = tuple[str, int, int, float, str]
@@ -81,6 +81,43 @@ _WEAK = (r"asked|told|tell|ask|thank|thanked|phoned|rang|ring|texted|emailed|met
 _WEAK_BEFORE = re.compile(rf"\b{first_letters(_WEAK)}(?:{_WEAK}) $")
 _WEAK_AFTER = re.compile(r" (?:said|says|told|tells|asked|rang|came|went|helped|who|explained|replied|was|is"
                          r"|had|has|would|could|didn't|did|never|always)\b")
+class _EndingIn:
+    """A pattern for the words just before a capitalised word ("my sister ", "called ",
+    "staff member JB"), searched only when the last word there is one the pattern can end
+    with: about 750 capitalised words a hundred comments, each with several patterns to try,
+    and most of them after "the" or "and". `last` holds each alternative's final run of
+    word characters in lower case ("s" for "name's", "m" for "I'm"); a word holding a
+    character that case-insensitive matching reads otherwise (rx.py) is always searched.
+    test_privacy_speed_paths.py holds each pattern's matches to its `last`."""
+
+    __slots__ = ("rx", "last")
+
+    def __init__(self, rx: re.Pattern, last: str):
+        self.rx, self.last = rx, frozenset(last.split())
+
+    def search(self, before: str) -> re.Match | None:
+        tail = before.rstrip()
+        if tail.endswith(","):
+            tail = tail[:-1]
+        i = len(tail)
+        while i and (tail[i - 1].isalnum() or tail[i - 1] == "_"):
+            i -= 1
+        word = tail[i:]
+        if word.lower() in self.last or any(c in word for c in CASE_SPECIAL):
+            return self.rx.search(before)
+        return None
+
+
+_CUE_SLOT = _EndingIn(_CUE, "s is was called named as nicknamed by m am")
+_STRONG_SLOT = _EndingIn(_STRONG_BEFORE, "sister brother mum mam mom dad son daughter husband wife partner boyfriend "
+                                         "girlfriend fiancé fiancée friend mate neighbour colleague manager boss "
+                                         "cousin niece nephew grandson granddaughter grandchild stepdad stepmum carer "
+                                         "keyworker worker caseworker and")
+_ROLE_SLOT = _EndingIn(_ROLE_BEFORE, "leader member staff nurse manager worker assistant hca keyworker psychologist "
+                                     "psychiatrist therapist consultant receptionist visitor midwife practitioner "
+                                     "ot cpn salt")
+_THANKS_SLOT = _EndingIn(_THANKS_BEFORE, "thanks thank you thankyou grateful praise much to")
+_IT_WAS_SLOT = _EndingIn(_IT_WAS, "was were s")
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+|-[^\W\d_]+)*")
 _CLITIC = re.compile(r"['’](?:s|d|ll|re|ve|m|t)$")
 _SENTENCE_END = frozenset('.!?:;"“”\n•*#(>')
@@ -234,7 +271,7 @@ def _find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Na
                 # initials in a job-title slot ("staff member JB").
                 word = tok.capitalize()
                 if ((word in first and tok.lower() not in words and word not in towns)
-                        or (_INITIALS.fullmatch(tok) and _ROLE_BEFORE.search(before))):
+                        or (_INITIALS.fullmatch(tok) and _ROLE_SLOT.search(before))):
                     if tok.casefold() not in allowed:
                         yield "PERSON", start, end, 0.7, "list" if word in first else "cue"
             continue
@@ -246,9 +283,9 @@ def _find_names(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[Na
         unknown = tok.lower() not in words and tok not in towns and tok not in regions
         listed = tok in first or tok in surnames
         via = ""
-        if titled or _CUE.search(before) or _STRONG_BEFORE.search(before) or _ROLE_BEFORE.search(before) \
-                or (_STRONG_AFTER.match(after) and _IT_WAS.search(before)) \
-                or (tok in first and _THANKS_BEFORE.search(before)):
+        if titled or _CUE_SLOT.search(before) or _STRONG_SLOT.search(before) or _ROLE_SLOT.search(before) \
+                or (_STRONG_AFTER.match(after) and _IT_WAS_SLOT.search(before)) \
+                or (tok in first and _THANKS_SLOT.search(before)):
             # Strong syntax: a person slot. Even an everyday word is a name here ("my sister Precious").
             via = "list" if listed else "cue"
         elif tok in first and tok not in towns and tok not in regions:

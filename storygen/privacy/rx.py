@@ -42,7 +42,7 @@ def first_letters(alternation: str) -> str:
 # pattern, without the flag, on `str.lower()`'s copy of the text: "İ" (lower-cased to two
 # characters), "ı" and "ſ" (which the flag matches to "i" and "s" and lower() keeps). Every
 # other character matches the same either way; test_privacy_speed_paths.py reads them all.
-_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
+CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
 _ESCAPES_AND_GROUP_NAMES = re.compile(r"\\.|\(\?P<\w+>|\(\?P=\w+\)")
 
 
@@ -64,6 +64,6 @@ def caseless_finditer(rx: re.Pattern, twin: re.Pattern, text: str):
     """`rx.finditer(text)`, by `twin` (lower_twin(rx)) on the lower-cased text where that finds
     the same matches. The matches' positions are the text's; their group text may be in
     lower case."""
-    if any(c in text for c in _CASE_SPECIAL):
+    if any(c in text for c in CASE_SPECIAL):
         return rx.finditer(text)
     return twin.finditer(text.lower())
