@@ -85,6 +85,9 @@ class Propagation:
         self.heads: dict[str, int] = {}
         for key in self.terms:
             self.heads[key[0]] = max(self.heads.get(key[0], 0), len(key))
+        # The first two words of each longer term: "the" heads "the iris team" and starts
+        # hundreds of other phrases, which end at their second word.
+        self.pairs = frozenset(key[:2] for key in self.terms if len(key) > 1)
         self._starts_re: re.Pattern | None = None
 
     def __bool__(self) -> bool:
@@ -121,6 +124,9 @@ class Propagation:
                 if nxt is None:
                     break
                 run.append((nxt.start(), nxt.end(), _bare(nxt.group())))
+                if len(run) == 2 and (run[0][2], run[1][2]) not in self.pairs:
+                    run.pop()             # no longer term goes on with this word
+                    break
             for n in range(len(run), 0, -1):
                 part = run[:n]
                 if any(not plain[a[1]:b[0]].isspace() and plain[a[1]:b[0]] not in ("-", " - ")

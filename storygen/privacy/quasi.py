@@ -29,7 +29,8 @@ _ORG = re.compile(rf"\b{_CAP}(?: (?:of |and |& )?{_CAP}){{0,3}} (?:{_ORG_SUFFIX}
 # What every match of _PLACE and _ORG holds: a space and its last word ("... Road", "... Trust")
 # or "ward" and a number. Fewer than one comment in five has one: the rest skip the pattern,
 # which tries its capitalised words at every capital (test_privacy_speed_paths.py checks).
-_PLACE_NEEDS = re.compile(rf" (?:{_PLACE_SUFFIX})\b|[Ww]ard \d")
+_PLACE_NEEDS = re.compile(rf" (?:{_PLACE_SUFFIX})\b")     # (a literal first: re scans for it quickly)
+_WARD_NUMBER = re.compile(r"[Ww]ard \d")
 _ORG_NEEDS = re.compile(rf" (?:{_ORG_SUFFIX})\b| team\b")
 _DETERMINERS = frozenset("The A An Our My Your Their His Her This That Every Each Local Social".split())
 _PREPOSITION_PLACE = re.compile(r"\b(?:in|from|near|outside|around|round|to|at) ((?:[A-Z][a-z]+)(?: [A-Z][a-z]+)?)\b")
@@ -73,7 +74,8 @@ ROLE = re.compile(r"\b(?:director|chief executive|head teacher|headteacher|consu
 def place_hits(text: str) -> Iterator[QHit]:
     towns, regions = places()
     first, _surnames, words = lists()
-    for m in _PLACE.finditer(text) if _PLACE_NEEDS.search(text) else ():
+    needed = _PLACE_NEEDS.search(text) or ("ard " in text and _WARD_NUMBER.search(text))
+    for m in _PLACE.finditer(text) if needed else ():
         if m.group().split(" ", 1)[0] in _DETERMINERS:
             continue
         yield "PLACE", m.start(), m.end(), 0.8
