@@ -43,6 +43,21 @@ def test_the_model_finds_a_name_no_list_knows_in_no_cue_position():
     assert "Thandiwe" in found(WITH_MODEL, text, "PERSON")
 
 
+def test_the_recogniser_multiplies_with_numpy_and_finds_what_the_stock_pipeline_finds():
+    import spacy
+
+    texts = ["I think Thandiwe left Larkspur ward on Tuesday and Dr Okonjo rang from Sutton Coldfield.",
+             "My keyworker Dee at the Bracken House unit sorted it with Kirklees council.",
+             "Everyone at the Diamond resource centre in West Bridgford was brilliant, especially Precious."] * 3
+    ours = ner.pipeline(MODEL)
+    assert {type(node.ops).__name__ for node in ours.get_pipe("ner").model.walk()} == {"NumpyProducts"}
+    stock = spacy.load(MODEL, enable=["ner"])
+    assert "NumpyProducts" not in {type(node.ops).__name__ for node in stock.get_pipe("ner").model.walk()}
+    spans = [[(e.label_, e.start_char, e.end_char) for e in doc.ents] for doc in ours.pipe(texts)]
+    assert spans == [[(e.label_, e.start_char, e.end_char) for e in doc.ents] for doc in stock.pipe(texts)]
+    assert any(spans)
+
+
 def test_a_named_model_that_is_not_installed_is_a_clear_error():
     with pytest.raises(ProjectError) as err:
         ner.resolve("en_core_web_nonexistent")

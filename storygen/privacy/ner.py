@@ -71,7 +71,38 @@ def pipeline(name: str):
     if "ner" not in nlp.pipe_names:
         raise ProjectError(f"[privacy] ner_model = {name!r} has no entity recogniser", path="storygen.toml",
                            hint="use an English pipeline with `ner`, such as en_core_web_sm")
+    ops = _numpy_products()
+    for component in nlp.pipe_names:
+        model = getattr(nlp.get_pipe(component), "model", None)
+        for node in model.walk() if model is not None else ():
+            if type(node.ops).__name__ == "NumpyOps":
+                node.ops = ops
     return nlp
+
+
+@functools.lru_cache(maxsize=1)
+def _numpy_products():
+    """Thinc's CPU operations with its matrix products done by numpy.
+
+    Thinc multiplies matrices with BLIS, which picks its kernels by the CPU's model name
+    and falls back to a generic one it cannot place: on the virtual machines councils
+    and CI rent ("AMD EPYC" with no model), a product of the recogniser's shape took 4.1 ms
+    there against numpy's 0.8 ms (OpenBLAS picks by the instructions the CPU has). The
+    recogniser's findings are the same (tests/test_privacy_real_text.py compares them)."""
+    import numpy
+    from thinc.api import NumpyOps
+
+    class NumpyProducts(NumpyOps):
+        name = "storygen-numpy-products"
+
+        def gemm(self, x, y, out=None, trans1=False, trans2=False):
+            x, y = (x.T if trans1 else x), (y.T if trans2 else y)
+            if out is None:
+                return numpy.matmul(x, y)
+            numpy.matmul(x, y, out=out)
+            return out
+
+    return NumpyProducts()
 
 
 def describe(name: str | None) -> str:
