@@ -228,6 +228,35 @@ def signals_to_main_thread():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def _wait_for_a_stop_signal() -> None:
+    """Sleep until Ctrl+C or SIGTERM, whichever thread the kernel hands it to.
+
+    Blocking both in helper threads (above) is not enough on its own: a thread that native
+    code starts, or one that changes its own mask, can still take the signal, and Python
+    then only marks it pending, which a main thread asleep in `time.sleep` never looks at
+    (seen: 1 `storygen serve` in 4 kept running after a SIGTERM sent just as the preview
+    opened, with the signal marked as received). Python's handler also writes the signal's
+    number to the wake-up descriptor, from any thread: waiting on it, the main thread wakes
+    and runs the handler, which raises KeyboardInterrupt (cli.Stopped for SIGTERM)."""
+    import select
+    import socket
+
+    if threading.current_thread() is not threading.main_thread():
+        while True:                # only the main thread takes signals at all
+            time.sleep(3600)
+    receive, send = socket.socketpair()
+    send.setblocking(False)        # the handler must never block writing to it
+    previous = signal.set_wakeup_fd(send.fileno(), warn_on_full_buffer=False)
+    try:
+        while True:
+            select.select([receive], [], [])
+            receive.recv(64)       # the handler runs as soon as this returns to Python
+    finally:
+        signal.set_wakeup_fd(previous)
+        receive.close()
+        send.close()
+
+
 def _warm_up() -> None:
     """Load the privacy detectors while the preview waits for its first edit.
 
@@ -345,8 +374,7 @@ def serve(project_root: Path, port: int = 8000, drafts: bool = True) -> None:
         click.echo(f"Previewing at http://127.0.0.1:{port}/ "
                    f"({'drafts shown, marked DRAFT' if drafts else 'approved stories only'}). "
                    "Only this computer can see it. Press Ctrl+C to stop.")
-        while True:
-            time.sleep(3600)
+        _wait_for_a_stop_signal()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     finally:

@@ -285,3 +285,31 @@ def test_empty_front_matter_names_its_line(project):
     snap = Snapshot(project)
     refused(cli(project, "check"), 2, "narratives/stories/empty.md:2", "has no `title`")
     assert snap.unchanged()
+
+
+def test_serve_wakes_for_a_stop_signal_another_thread_took():
+    """The kernel may hand the signal to a thread that does not block it (native code's, or
+    one that changed its own mask); Python then only marks it received. serve's main thread
+    must still wake and stop: here a helper thread takes SIGTERM on purpose."""
+    import textwrap
+
+    script = textwrap.dedent("""
+        import signal, threading, time
+        from storygen.serve import _wait_for_a_stop_signal
+
+        def stop(signum, frame):
+            raise KeyboardInterrupt
+
+        def take_it_here():
+            time.sleep(0.5)                       # the main thread is waiting by now
+            signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        threading.Thread(target=take_it_here).start()
+        try:
+            _wait_for_a_stop_signal()
+        except KeyboardInterrupt:
+            print("stopped")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == "stopped", done.stderr
