@@ -71,11 +71,13 @@ def pipeline(name: str):
     if "ner" not in nlp.pipe_names:
         raise ProjectError(f"[privacy] ner_model = {name!r} has no entity recogniser", path="storygen.toml",
                            hint="use an English pipeline with `ner`, such as en_core_web_sm")
+    from thinc.api import NumpyOps
+
     ops = _numpy_products()
     for component in nlp.pipe_names:
         model = getattr(nlp.get_pipe(component), "model", None)
         for node in model.walk() if model is not None else ():
-            if type(node.ops).__name__ == "NumpyOps":
+            if type(node.ops) is NumpyOps:       # not another backend a pipeline chose
                 node.ops = ops
     return nlp
 

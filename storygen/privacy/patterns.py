@@ -195,24 +195,23 @@ _PRONOUN_IS = r"I'm|I am|she's|he's|she is|he is|they're|I was|she was|he was"
 # with what every one of its matches holds (tested first, so a text that has none of it
 # skips that way entirely): "aged 47" / "turning forty" (a word starting "age" or "turn"),
 # "forty years old" ("years old"), "she was only 47" (a digit), "born in 1984" ("born in").
-_AGE_WAYS = (
+# Before a need's search (case-insensitive, a scan of the text), the letters it holds are
+# looked for in the lower-cased text, which costs next to nothing. No character other than
+# these letters' capitals matches them case-insensitively ("ı" does match "i", hence "born"
+# rather than "born in"); a way with no letters is always searched.
+_AGE_WAYS = (   # (way, its need, the need's letters)
     (rf"\b(?:aged?|age of|turned|turning)\s+(?P<a>{_AGE_NUM})\b"
      r"(?!\s*(?:%|per ?cent|minutes|hours|days|weeks|months|times|pounds|quid))",
-     r"\b(?:age|turn)"),
-    (rf"\b(?P<b>{_AGE_NUM})[\s-]+(?:years?|yrs?)[\s-]+old\b", r"\b(?:years?|yrs?)[\s-]+old\b"),
+     r"\b(?:age|turn)", ("age", "turn")),
+    (rf"\b(?P<b>{_AGE_NUM})[\s-]+(?:years?|yrs?)[\s-]+old\b", r"\b(?:years?|yrs?)[\s-]+old\b", ("old",)),
     (rf"\b{first_letters(_PRONOUN_IS)}(?:{_PRONOUN_IS})"
      r"\s+(?:only\s+|just\s+|nearly\s+|almost\s+|barely\s+|still\s+)?(?P<c>\d{1,3})\b"
      r"(?=\s*(?:[.,;!?]|$|now|next|this|when|and|but|years?|at the time|then))",
-     r"\d"),
-    (r"\bborn in (?P<d>(?:19|20)\d\d)\b", r"\bborn in \d"),
+     r"\d", ()),
+    (r"\bborn in (?P<d>(?:19|20)\d\d)\b", r"\bborn in \d", ("born",)),
 )
-_AGE = re.compile("|".join(way for way, _needs in _AGE_WAYS), re.I)   # every way at once
-_AGE_NEEDS = tuple(re.compile(needs, re.I) for _way, needs in _AGE_WAYS)
-# Letters each need holds, looked for in the lower-cased text before the need itself (a plain
-# substring test costs next to nothing; the need's search, case-insensitive, a scan of the
-# text). No character other than these letters' capitals matches them case-insensitively
-# ("ı" does match "i", hence "born" rather than "born in"); a way with none is always searched.
-_AGE_LETTERS = (("age", "turn"), ("old",), (), ("born",))
+_AGE = re.compile("|".join(way for way, _needs, _letters in _AGE_WAYS), re.I)   # every way at once
+_AGE_NEEDS = tuple((re.compile(needs, re.I), letters) for _way, needs, letters in _AGE_WAYS)
 
 
 @functools.lru_cache(maxsize=16)
@@ -220,7 +219,7 @@ def _age_ways(present: tuple[bool, ...]) -> re.Pattern:
     """The alternation of only the ways whose needs a text meets, in the same order: it finds
     exactly what _AGE finds there (a way that cannot match anywhere in the text changes no
     match), without trying the number words at every word of most texts."""
-    return re.compile("|".join(way for (way, _n), keep in zip(_AGE_WAYS, present) if keep), re.I)
+    return re.compile("|".join(way for (way, _n, _l), keep in zip(_AGE_WAYS, present) if keep), re.I)
 
 
 _WORD_VALUES = {w: i for i, w in enumerate(
@@ -255,7 +254,7 @@ def ages(text: str, precheck: bool = True) -> Iterator[tuple[str, int, int, floa
     if precheck:
         low = text.lower()
         present = tuple((not letters or any(w in low for w in letters)) and needs.search(text) is not None
-                        for letters, needs in zip(_AGE_LETTERS, _AGE_NEEDS))
+                        for needs, letters in _AGE_NEEDS)
         if not any(present):
             return
         matcher = _age_ways(present)

@@ -50,11 +50,7 @@ def _plain(text: str) -> str:
     low = plain.lower()
     if len(low) == len(text):
         return low
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFKD", ch)[0].lower() if not ch.isascii() else ch.lower()
-        out.append(base if len(base) == 1 else ch)
-    return "".join(out)
+    return "".join(ch.lower() if ch.isascii() else _plain_char(ch) for ch in text)
 
 
 def _words(plain: str) -> tuple[str, ...]:

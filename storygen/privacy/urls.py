@@ -26,16 +26,21 @@ BARE_TLDS = frozenset("com net org uk io info biz me tv eu ie scot wales cymru l
 _BARE_ENDING = re.compile(r"\.(?:" + "|".join(sorted(BARE_TLDS)) + r")(?!\w)")
 
 
+def _written_as_an_address(url: str) -> bool:
+    """A scheme, "www." or a path: no sentence or file name is written so."""
+    return "://" in url or url.lower().startswith("www.") or "/" in url
+
+
 def missing_space(url: str) -> bool:
     """A "word.word" match that is a sentence without its space, not an address."""
-    if "://" in url or url.lower().startswith("www.") or "/" in url or "@" in url:
+    if _written_as_an_address(url) or "@" in url:
         return False
     tld = url.rstrip(".").rsplit(".", 1)[-1]
     return tld.lower() not in BARE_TLDS or not tld.islower() or "…" in url or ".." in url
 
 
 def file_name_like(url: str) -> bool:
-    if "://" in url or url.lower().startswith("www.") or "/" in url:
+    if _written_as_an_address(url):
         return False
     return url.rsplit(".", 1)[-1].lower().rstrip(".") in FILE_EXTS
 
